@@ -1,0 +1,169 @@
+import {
+  authorizationCodeGrantRequest,
+  calculatePKCECodeChallenge,
+  generateRandomCodeVerifier,
+  generateRandomNonce,
+  generateRandomState,
+  None,
+  processAuthorizationCodeResponse,
+  validateAuthResponse,
+  type AuthorizationServer,
+  type Client,
+  type DPoPHandle,
+} from 'oauth4webapi';
+import type { ResolvedConfig } from './config.js';
+import { requestOptions, type Transport } from './discovery.js';
+import { OAuthError, toOAuthError } from './errors.js';
+import type { Store } from './store.js';
+import { exchangeTokens, type TokenSet } from './token.js';
+import { now } from './util.js';
+
+/** What `login()` keeps until the callback consumes it. */
+interface LoginTransaction {
+  codeVerifier: string;
+  nonce?: string;
+  returnTo: string;
+  createdAt: number;
+}
+
+type PendingLogins = Record<string, LoginTransaction>;
+
+const PENDING_KEY = 'pending-logins';
+// A login abandoned on the server's page is forgotten after this long.
+const PENDING_MAX_AGE_MS = 60 * 60 * 1000;
+
+/** Options of `client.login()`. */
+export interface LoginOptions {
+  /** A same-origin path to return to after login (default: the current path). Anything else becomes `'/'`. */
+  returnTo?: string;
+  /** OIDC `prompt`, e.g. `'login'` or `'consent'` (default: none). */
+  prompt?: string;
+  /** OIDC `login_hint`, e.g. the user's e-mail (default: none). */
+  loginHint?: string;
+  /** Extra authorization request parameters (default: none). They cannot override the protocol ones. */
+  params?: Record<string, string>;
+}
+
+const PROTOCOL_PARAMS = new Set([
+  'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce',
+  'code_challenge', 'code_challenge_method', 'dpop_jkt', 'resource',
+]);
+
+function freshOnly(pending: unknown): PendingLogins {
+  const fresh: PendingLogins = {};
+  if (typeof pending !== 'object' || pending === null) return fresh;
+  for (const [state, tx] of Object.entries(pending as PendingLogins)) {
+    if (typeof tx?.codeVerifier === 'string' && typeof tx.createdAt === 'number' && now() - tx.createdAt < PENDING_MAX_AGE_MS) {
+      fresh[state] = tx;
+    }
+  }
+  return fresh;
+}
+
+/**
+ * Builds the authorization request (response_type=code, PKCE S256, state, and a nonce when
+ * `openid` is in scope) and saves what the callback will need. Returns the URL to navigate to.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc7636.html
+ */
+export async function beginLogin(
+  as: AuthorizationServer,
+  config: ResolvedConfig,
+  store: Store,
+  options: LoginOptions & { returnTo: string; dpopJkt?: string },
+): Promise<URL> {
+  const codeVerifier = generateRandomCodeVerifier();
+  const state = generateRandomState();
+  const nonce = config.scope.split(' ').includes('openid') ? generateRandomNonce() : undefined;
+  const url = new URL(as.authorization_endpoint!);
+  for (const [name, value] of Object.entries(options.params ?? {})) {
+    if (PROTOCOL_PARAMS.has(name)) {
+      throw new OAuthError('invalid_config', `login({ params }) cannot set "${name}"; the SDK sets it itself`);
+    }
+    url.searchParams.set(name, value);
+  }
+  url.searchParams.set('client_id', config.clientId);
+  url.searchParams.set('redirect_uri', config.redirectUri);
+  url.searchParams.set('response_type', 'code');
+  url.searchParams.set('scope', config.scope);
+  url.searchParams.set('state', state);
+  url.searchParams.set('code_challenge', await calculatePKCECodeChallenge(codeVerifier));
+  url.searchParams.set('code_challenge_method', 'S256');
+  if (nonce) url.searchParams.set('nonce', nonce);
+  if (options.prompt) url.searchParams.set('prompt', options.prompt);
+  if (options.loginHint) url.searchParams.set('login_hint', options.loginHint);
+  if (options.dpopJkt) url.searchParams.set('dpop_jkt', options.dpopJkt);
+  for (const resource of config.resource) url.searchParams.append('resource', resource);
+
+  const tx: LoginTransaction = { codeVerifier, nonce, returnTo: options.returnTo, createdAt: now() };
+  await store.update(PENDING_KEY, (pending) => ({ ...freshOnly(pending), [state]: tx }));
+  return url;
+}
+
+/**
+ * The callback parameters when `url` is this client's redirect URI carrying an authorization
+ * response (`code`, `error` or `state`); otherwise null.
+ */
+export function readCallback(url: URL, config: ResolvedConfig): URLSearchParams | null {
+  const redirect = new URL(config.redirectUri);
+  if (url.origin !== redirect.origin || url.pathname !== redirect.pathname) return null;
+  const params = url.searchParams;
+  return params.has('code') || params.has('error') || params.has('state') ? new URLSearchParams(params) : null;
+}
+
+/**
+ * Removes and returns the saved login for `state`, in one transaction, so a callback URL loaded
+ * twice (reload, back button, two tabs) exchanges its code at most once.
+ */
+export async function takePendingLogin(store: Store, state: string | null): Promise<LoginTransaction | undefined> {
+  let taken: LoginTransaction | undefined;
+  await store.update(PENDING_KEY, (pending) => {
+    const fresh = freshOnly(pending);
+    if (state !== null && Object.hasOwn(fresh, state)) {
+      taken = fresh[state];
+      delete fresh[state];
+    }
+    return Object.keys(fresh).length ? fresh : undefined;
+  });
+  return taken;
+}
+
+/**
+ * Validates the authorization response (state, RFC 9207 `iss`, error responses), exchanges the
+ * code and validates the ID token (OIDC Core 3.1.3.7: iss, aud, exp, iat, nonce).
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc9207.html
+ * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
+ */
+export async function completeLogin(
+  as: AuthorizationServer,
+  config: ResolvedConfig,
+  transport: Transport,
+  params: URLSearchParams,
+  tx: LoginTransaction,
+  dpop?: DPoPHandle,
+): Promise<TokenSet> {
+  const client: Client = { client_id: config.clientId };
+  let validated: URLSearchParams;
+  try {
+    validated = validateAuthResponse(as, client, params, params.get('state') ?? undefined);
+  } catch (err) {
+    throw toOAuthError(err, 'the login callback');
+  }
+  const options = requestOptions(config.issuer, transport);
+  const additionalParameters = config.resource.map((resource) => ['resource', resource]);
+  return exchangeTokens(
+    () =>
+      authorizationCodeGrantRequest(as, client, None(), validated, config.redirectUri, tx.codeVerifier, {
+        ...options,
+        DPoP: dpop,
+        additionalParameters,
+      }),
+    (response) =>
+      processAuthorizationCodeResponse(as, client, response, {
+        expectedNonce: tx.nonce,
+        requireIdToken: tx.nonce !== undefined,
+      }),
+    { action: `the code exchange at ${as.token_endpoint}`, dpop },
+  );
+}

@@ -1,0 +1,191 @@
+import type { AuthorizationServer, DPoPHandle } from 'oauth4webapi';
+import { beginLogin, completeLogin, readCallback, takePendingLogin, type LoginOptions } from './authorize.js';
+import { resolveConfig, type OAuthClientOptions } from './config.js';
+import { fetchMetadata, isCachedMetadata, isStale, type CachedMetadata, type Transport } from './discovery.js';
+import { createDpopHandle, deleteDpopKeys, loadDpopKeys } from './dpop.js';
+import { OAuthError, toOAuthError } from './errors.js';
+import { createEmitter, type OAuthEventListener } from './events.js';
+import { createAuthorizedFetch } from './fetch.js';
+import { createSession } from './session.js';
+import { openStore } from './store.js';
+import { sameOriginPath } from './util.js';
+
+/** Options of `client.logout()`. */
+export interface LogoutOptions {
+  /** Where the server should send the user afterwards; must be registered there (default: `postLogoutRedirectUri`). */
+  returnTo?: string;
+  /** Only end the session in this browser, without the redirect to the server's logout (default: false). */
+  localOnly?: boolean;
+}
+
+/** A signed-in (or not) client, as `createOAuthClient` returns it. */
+export interface Client {
+  /** True while there is a session with a valid access token or a refresh token. */
+  readonly isAuthenticated: boolean;
+  /** The ID token claims of the signed-in user, or null. */
+  readonly user: Record<string, unknown> | null;
+  /** Navigates to the authorization server's login page. */
+  login(options?: LoginOptions): Promise<void>;
+  /** Completes a login when `url` is this client's callback; null when it is not. */
+  handleRedirect(url?: string): Promise<{ returnTo: string } | null>;
+  /** A valid access token; refreshes when needed. Rejects with `login_required` without a session. */
+  getAccessToken(): Promise<string>;
+  /** Ends the session in every tab, revokes the refresh token, then the server's logout unless `localOnly`. */
+  logout(options?: LogoutOptions): Promise<void>;
+  /** `fetch` that adds the token for `apiOrigins` only. */
+  fetch: typeof fetch;
+  /** Wraps another `fetch` the same way (default: `globalThis.fetch`). */
+  wrapFetch(fetchImpl?: typeof fetch): typeof fetch;
+  /** Listens to `login`, `logout`, `refresh` and `error` events; returns the unsubscribe function. */
+  subscribe(listener: OAuthEventListener): () => void;
+}
+
+const METADATA_KEY = 'metadata';
+
+/**
+ * Creates a client and restores its stored session. A returning user whose access token is still
+ * valid costs no network request: the server metadata is cached with the session.
+ */
+export async function createOAuthClient(options: OAuthClientOptions): Promise<Client> {
+  const config = resolveConfig(options);
+  // Captured now, before the app may replace globalThis.fetch with a wrapped one.
+  const baseFetch: typeof fetch = globalThis.fetch.bind(globalThis);
+  const transport: Transport = { fetch: baseFetch, timeoutMs: config.requestTimeoutMs };
+  const emitter = createEmitter();
+  // Deferred so that a listener subscribed right after creation still hears it.
+  const reportUnavailable = (error: OAuthError) => setTimeout(() => emitter.emit({ type: 'error', error }));
+  // Pending logins and server metadata must survive the login redirect even with storage 'memory'.
+  const durable = openStore('indexeddb', config.namespace, reportUnavailable);
+  const store = config.storage === 'memory' ? openStore('memory', config.namespace, reportUnavailable) : durable;
+
+  let metadata: CachedMetadata | undefined;
+  let metadataRequest: Promise<CachedMetadata> | undefined;
+  async function refetchMetadata(): Promise<CachedMetadata> {
+    metadataRequest ??= fetchMetadata(config.issuer, transport)
+      .then(async (fetched) => {
+        metadata = fetched;
+        await durable.setMany([[METADATA_KEY, fetched]]);
+        return fetched;
+      })
+      .finally(() => {
+        metadataRequest = undefined;
+      });
+    return metadataRequest;
+  }
+  async function serverMetadata(): Promise<AuthorizationServer> {
+    if (!metadata) return (await refetchMetadata()).as;
+    if (isStale(metadata)) void refetchMetadata().catch(() => undefined);
+    return metadata.as;
+  }
+
+  let dpopHandle: DPoPHandle | undefined;
+  async function dpop(create = false): Promise<DPoPHandle | undefined> {
+    if (!config.dpop) return undefined;
+    if (!dpopHandle) {
+      const keys = await loadDpopKeys(store, config.namespace, create);
+      if (keys) dpopHandle ??= createDpopHandle(keys);
+    }
+    return dpopHandle;
+  }
+  // Another tab's logout replaces the key pair, so forget the one held here.
+  emitter.subscribe((event) => {
+    if (event.type === 'logout') dpopHandle = undefined;
+  });
+
+  const session = createSession({ config, store, emitter, transport, metadata: serverMetadata, dpop: () => dpop() });
+  const [cached] = await durable.getMany([METADATA_KEY]);
+  if (isCachedMetadata(cached)) metadata = cached;
+  await session.restore();
+
+  const tokenSource = {
+    getAccessToken: () => session.getAccessToken(),
+    renewAfterRejection: (rejected: string) => session.renewAfterRejection(rejected),
+    dpop: () => dpop(),
+  };
+  const wrapFetch = (fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) =>
+    createAuthorizedFetch(config.apiOrigins, tokenSource, fetchImpl);
+
+  function cleanAddressBar(url: URL) {
+    if (typeof history === 'undefined' || url.href !== location.href) return;
+    const clean = new URL(url);
+    for (const name of ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state']) {
+      clean.searchParams.delete(name);
+    }
+    history.replaceState(history.state, '', clean.href);
+  }
+
+  return {
+    get isAuthenticated() {
+      return session.isAuthenticated;
+    },
+    get user() {
+      return session.user;
+    },
+
+    async login(loginOptions: LoginOptions = {}) {
+      const as = await serverMetadata();
+      const handle = await dpop(true);
+      const url = await beginLogin(as, config, durable, {
+        ...loginOptions,
+        returnTo: sameOriginPath(loginOptions.returnTo ?? location.pathname + location.search + location.hash, location.origin),
+        dpopJkt: await handle?.calculateThumbprint(),
+      });
+      location.assign(url.href);
+    },
+
+    async handleRedirect(href = location.href) {
+      const url = new URL(href, location.href);
+      const params = readCallback(url, config);
+      if (!params) return null;
+      cleanAddressBar(url);
+      const state = params.get('state');
+      const pending = await takePendingLogin(durable, state);
+      if (!pending) {
+        // The same callback URL again (reload, back button) after it already signed the user in.
+        if (state !== null && session.isAuthenticated && session.origin.loginState === state) {
+          return { returnTo: sameOriginPath(session.origin.returnTo, location.origin) };
+        }
+        throw new OAuthError(
+          'state_mismatch',
+          'the "state" in the callback URL does not match a login started by this app; start the login again with login()',
+        );
+      }
+      const as = await serverMetadata();
+      const tokens = await completeLogin(as, config, transport, params, pending, await dpop(true));
+      const returnTo = sameOriginPath(pending.returnTo, location.origin);
+      await session.start(tokens, { loginState: state!, returnTo });
+      return { returnTo };
+    },
+
+    async getAccessToken() {
+      return (await session.getAccessToken()).token;
+    },
+
+    async logout(logoutOptions: LogoutOptions = {}) {
+      const { idToken } = await session.end('user');
+      if (config.dpop) {
+        dpopHandle = undefined;
+        await deleteDpopKeys(store);
+      }
+      if (logoutOptions.localOnly) return;
+      let as: AuthorizationServer;
+      try {
+        as = await serverMetadata();
+      } catch (err) {
+        emitter.emit({ type: 'error', error: toOAuthError(err, 'the logout redirect') });
+        return;
+      }
+      if (!as.end_session_endpoint) return;
+      const url = new URL(as.end_session_endpoint);
+      url.searchParams.set('client_id', config.clientId);
+      if (idToken) url.searchParams.set('id_token_hint', idToken);
+      const returnTo = logoutOptions.returnTo ?? config.postLogoutRedirectUri;
+      if (returnTo) url.searchParams.set('post_logout_redirect_uri', new URL(returnTo, location.href).href);
+      location.assign(url.href);
+    },
+
+    fetch: wrapFetch(baseFetch),
+    wrapFetch,
+    subscribe: (listener) => emitter.subscribe(listener),
+  };
+}

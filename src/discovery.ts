@@ -1,0 +1,90 @@
+import {
+  allowInsecureRequests,
+  customFetch,
+  discoveryRequest,
+  processDiscoveryResponse,
+  type AuthorizationServer,
+  type HttpRequestOptions,
+} from 'oauth4webapi';
+import { OAuthError, toOAuthError } from './errors.js';
+import { isLoopback, now } from './util.js';
+
+/** Server metadata as cached with the session. */
+export interface CachedMetadata {
+  as: AuthorizationServer;
+  /** When it was fetched, ms since the epoch (local clock). */
+  fetchedAt: number;
+}
+
+/** How the SDK talks to the authorization server; shared by every protocol call. */
+export interface Transport {
+  fetch: typeof fetch;
+  timeoutMs: number;
+}
+
+/** Metadata older than this is refetched in the background, never on a page load's critical path. */
+export const METADATA_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Options every oauth4webapi request takes: our own fetch (captured before any app-level
+ * wrapper, so the SDK's requests never go through its own interceptor), a bounded timeout, and
+ * plain http only for a loopback issuer.
+ */
+export function requestOptions(issuer: URL, transport: Transport): HttpRequestOptions<'GET'> & HttpRequestOptions<'POST', URLSearchParams> {
+  return {
+    [customFetch]: transport.fetch,
+    [allowInsecureRequests]: isLoopback(issuer),
+    signal: () => AbortSignal.timeout(transport.timeoutMs),
+  };
+}
+
+/** The URL discovery reads (OpenID Connect Discovery 1.0 section 4). */
+export function discoveryUrl(issuer: URL): string {
+  return `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`;
+}
+
+export function isStale(metadata: CachedMetadata): boolean {
+  return now() - metadata.fetchedAt > METADATA_MAX_AGE_MS;
+}
+
+/**
+ * Fetches and validates the issuer's metadata. The error names the URL it tried.
+ *
+ * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
+ */
+export async function fetchMetadata(issuer: URL, transport: Transport): Promise<CachedMetadata> {
+  const url = discoveryUrl(issuer);
+  try {
+    const response = await discoveryRequest(issuer, {
+      ...requestOptions(issuer, transport),
+      algorithm: 'oidc',
+    });
+    const as = await processDiscoveryResponse(issuer, response);
+    if (!as.authorization_endpoint || !as.token_endpoint) {
+      throw new OAuthError(
+        'invalid_response',
+        `the discovery document at ${url} has no "authorization_endpoint" or "token_endpoint"; check the "issuer" option`,
+      );
+    }
+    return { as, fetchedAt: now() };
+  } catch (err) {
+    const error = toOAuthError(err, `discovery at ${url}`);
+    if (error.code !== 'invalid_response' || error.message.includes(url)) throw error;
+    throw new OAuthError(
+      'invalid_response',
+      `the discovery document at ${url} is not valid for issuer "${issuer.href}"; check the "issuer" option (${error.message})`,
+      { cause: err },
+    );
+  }
+}
+
+/** True when `value` looks like metadata this module wrote (guards against a garbage record). */
+export function isCachedMetadata(value: unknown): value is CachedMetadata {
+  const candidate = value as CachedMetadata | undefined;
+  return (
+    typeof candidate?.fetchedAt === 'number' &&
+    typeof candidate.as?.issuer === 'string' &&
+    typeof candidate.as.authorization_endpoint === 'string' &&
+    typeof candidate.as.token_endpoint === 'string'
+  );
+}

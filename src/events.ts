@@ -1,0 +1,42 @@
+import type { OAuthError } from './errors.js';
+
+/** Why a session ended. */
+export type LogoutReason = 'user' | 'invalid_grant' | 'other_tab' | 'expired';
+
+/** What {@link Client.subscribe} listeners receive. No event ever carries a token. */
+export type OAuthEvent =
+  | { type: 'login'; user: Record<string, unknown> | null }
+  | { type: 'logout'; reason: LogoutReason }
+  | { type: 'refresh'; expiresAt: number }
+  | { type: 'error'; error: OAuthError };
+
+/** A listener of {@link OAuthEvent}s. */
+export type OAuthEventListener = (event: OAuthEvent) => void;
+
+/** A minimal typed emitter: `emit` and `subscribe`, which returns its own unsubscribe. */
+export interface Emitter {
+  emit(event: OAuthEvent): void;
+  subscribe(listener: OAuthEventListener): () => void;
+}
+
+export function createEmitter(): Emitter {
+  const listeners = new Set<OAuthEventListener>();
+  return {
+    emit(event) {
+      for (const listener of [...listeners]) {
+        // A throwing listener must not stop the SDK's own work or the other listeners.
+        try {
+          listener(event);
+        } catch (err) {
+          queueMicrotask(() => {
+            throw err;
+          });
+        }
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,85 @@
+import {
+  allowInsecureRequests,
+  customFetch,
+  isDPoPNonceError,
+  protectedResourceRequest,
+  WWWAuthenticateChallengeError,
+  type DPoPHandle,
+} from 'oauth4webapi';
+import type { AccessToken } from './session.js';
+
+/** What the interceptor needs from the session: a token from memory, and a renewal after a 401. */
+export interface TokenSource {
+  getAccessToken(): Promise<AccessToken>;
+  renewAfterRejection(rejected: string): Promise<AccessToken>;
+  dpop(): Promise<DPoPHandle | undefined>;
+}
+
+function requestUrl(input: RequestInfo | URL): URL {
+  const raw = input instanceof Request ? input.url : input instanceof URL ? input.href : String(input);
+  return new URL(raw, globalThis.document?.baseURI ?? globalThis.location?.href);
+}
+
+function hasAuthorization(input: RequestInfo | URL, init?: RequestInit): boolean {
+  const headers = init?.headers ?? (input instanceof Request ? input.headers : undefined);
+  return headers !== undefined && new Headers(headers).has('authorization');
+}
+
+/** True when a 401 means "try again with a fresh token" or "with a fresh DPoP nonce". */
+function wantsRetry(challenge: WWWAuthenticateChallengeError): boolean {
+  return (
+    challenge.status === 401 &&
+    (isDPoPNonceError(challenge) || challenge.cause.some((c) => c.parameters.error === 'invalid_token'))
+  );
+}
+
+/**
+ * Wraps `fetchImpl` so requests to `apiOrigins` carry the access token (and a DPoP proof when the
+ * token is DPoP-bound). Requests anywhere else, or that already have an `Authorization` header,
+ * go out exactly as given, without waiting on the session.
+ *
+ * @see https://www.rfc-editor.org/rfc/rfc6750.html#section-2.1
+ * @see https://www.rfc-editor.org/rfc/rfc9449.html#section-7
+ */
+export function createAuthorizedFetch(
+  apiOrigins: ReadonlySet<string>,
+  source: TokenSource,
+  fetchImpl: typeof fetch,
+): typeof fetch {
+  async function send(request: Request, url: URL, token: AccessToken): Promise<Response | WWWAuthenticateChallengeError> {
+    const dpop = token.scheme === 'DPoP' ? await source.dpop() : undefined;
+    try {
+      return await protectedResourceRequest(token.token, request.method, url, request.headers, null, {
+        DPoP: dpop,
+        // The origin is on the allow-list, which only admits https or loopback http.
+        [allowInsecureRequests]: true,
+        [customFetch]: (_href, prepared) => fetchImpl(new Request(request, { headers: prepared.headers })),
+      });
+    } catch (err) {
+      if (err instanceof WWWAuthenticateChallengeError) return err;
+      throw err;
+    }
+  }
+
+  return async function authorizedFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response> {
+    let url: URL;
+    try {
+      url = requestUrl(input);
+    } catch {
+      return fetchImpl(input, init);
+    }
+    if (!apiOrigins.has(url.origin) || hasAuthorization(input, init)) return fetchImpl(input, init);
+
+    const token = await source.getAccessToken();
+    const request = new Request(input, init);
+    // A stream can be read once only, so a request with one is never retried.
+    const spare = init?.body instanceof ReadableStream ? undefined : request.clone();
+    const first = await send(request, url, token);
+    if (first instanceof Response) return first;
+    if (!spare || !wantsRetry(first)) return first.response;
+
+    const next = isDPoPNonceError(first) ? token : await source.renewAfterRejection(token.token);
+    const second = await send(spare, url, next);
+    return second instanceof Response ? second : second.response;
+  };
+}

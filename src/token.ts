@@ -1,0 +1,74 @@
+import {
+  getValidatedIdTokenClaims,
+  isDPoPNonceError,
+  type DPoPHandle,
+  type TokenEndpointResponse,
+} from 'oauth4webapi';
+import { OAuthError, toOAuthError } from './errors.js';
+import { now } from './util.js';
+
+/** Tokens from one token-endpoint response, with the expiry fixed against the local clock. */
+export interface TokenSet {
+  accessToken: string;
+  tokenType: 'bearer' | 'dpop';
+  /** When the access token expires, ms since the epoch on this machine's clock. */
+  expiresAt: number;
+  /** The lifetime the server gave (`expires_in`), in seconds. */
+  lifetimeSeconds: number;
+  refreshToken?: string;
+  idToken?: string;
+  /** Validated ID token claims, when the response had an ID token. */
+  claims?: Record<string, unknown>;
+  scope?: string;
+}
+
+// A server that omits expires_in (RFC 6749 makes it optional) is assumed to issue one-hour
+// tokens; an API's 401 still triggers a refresh if that guess is wrong.
+const DEFAULT_LIFETIME_SECONDS = 3600;
+
+/**
+ * Sends a token-endpoint request and processes its response, retrying once, and only once, when
+ * the server asks for a fresh DPoP nonce (RFC 9449 section 8). `action` names the request in errors.
+ */
+export async function exchangeTokens(
+  send: () => Promise<Response>,
+  process: (response: Response) => Promise<TokenEndpointResponse>,
+  options: { action: string; dpop?: DPoPHandle },
+): Promise<TokenSet> {
+  let response: TokenEndpointResponse;
+  try {
+    response = await process(await send());
+  } catch (err) {
+    if (!options.dpop || !isDPoPNonceError(err)) throw toOAuthError(err, options.action);
+    try {
+      response = await process(await send());
+    } catch (retryErr) {
+      throw toOAuthError(retryErr, options.action);
+    }
+  }
+  return toTokenSet(response, options);
+}
+
+function toTokenSet(response: TokenEndpointResponse, options: { action: string; dpop?: DPoPHandle }): TokenSet {
+  const tokenType = response.token_type.toLowerCase();
+  if (options.dpop && tokenType !== 'dpop') {
+    throw new OAuthError(
+      'dpop_not_supported',
+      `${options.action} returned a "${tokenType}" token although DPoP was asked for; enable DPoP at the authorization server or set "dpop: false"`,
+    );
+  }
+  if (tokenType !== 'bearer' && tokenType !== 'dpop') {
+    throw new OAuthError('invalid_response', `${options.action} returned an unsupported token_type "${tokenType}"`);
+  }
+  const lifetimeSeconds = response.expires_in ?? DEFAULT_LIFETIME_SECONDS;
+  return {
+    accessToken: response.access_token,
+    tokenType,
+    expiresAt: now() + lifetimeSeconds * 1000,
+    lifetimeSeconds,
+    refreshToken: response.refresh_token,
+    idToken: response.id_token,
+    claims: getValidatedIdTokenClaims(response) as Record<string, unknown> | undefined,
+    scope: response.scope,
+  };
+}

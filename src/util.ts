@@ -1,0 +1,42 @@
+/** Milliseconds since the epoch, from the local clock. */
+export const now = (): number => Date.now();
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** True for `http://localhost`, `http://127.0.0.1` and `http://[::1]` on any port. */
+export function isLoopback(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname) || url.hostname.endsWith('.localhost');
+}
+
+/** True when `url` may carry tokens: https anywhere, or http on a loopback host. */
+export function isSecureOrigin(url: URL): boolean {
+  return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url));
+}
+
+/**
+ * Returns `target` as a path on `origin` (path, query and fragment), or `'/'` when it would leave
+ * the origin: absolute URLs to elsewhere, `//host` and `/\host` (which browsers read as
+ * protocol-relative), `javascript:` and anything else unparseable.
+ */
+export function sameOriginPath(target: unknown, origin: string): string {
+  if (typeof target !== 'string' || !target.startsWith('/') || /^\/[/\\]/.test(target)) return '/';
+  try {
+    const url = new URL(target, origin);
+    if (url.origin !== origin) return '/';
+    return url.pathname + url.search + url.hash;
+  } catch {
+    return '/';
+  }
+}
+
+/** A short random identifier (128 bits, base64url). */
+export function randomId(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+}
+
+/** A promise that resolves after `ms` milliseconds. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
