@@ -1,0 +1,97 @@
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { createHash, randomUUID } from 'node:crypto';
+import { expect, loginOnHarness, openHarness, test } from './fixtures';
+
+const DPOP = { dpop: true };
+
+test('DPoP: the API sees DPoP-bound tokens with a proof; login and refresh carry proofs', async ({ page, stack }) => {
+  await loginOnHarness(page, stack, DPOP);
+  const status = await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.json()), stack.api.origin);
+  expect(status.tokenType).toBe('DPoP');
+  const call = stack.api.requests.find((r: any) => r.method === 'GET' && r.path === '/api/me');
+  expect(call.authorization).toMatch(/^DPoP /);
+  expect(call.dpop).toBeTruthy();
+  expect(call.status).toBe(200);
+  expect(stack.auth.tokenRequests().every((r: any) => r.dpop)).toBe(true);
+});
+
+test('DPoP: the token replayed as Bearer, or with a proof from another key, is rejected', async ({ page, stack }) => {
+  await loginOnHarness(page, stack, DPOP);
+  const token: string = await page.evaluate(() => (window as any).sdk.getAccessToken());
+  const url = `${stack.api.origin}/api/me`;
+
+  const asBearer = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+  expect(asBearer.status).toBe(401);
+
+  const { privateKey, publicKey } = await generateKeyPair('ES256');
+  const jwk = await exportJWK(publicKey);
+  const proof = await new SignJWT({
+    htm: 'GET',
+    htu: url,
+    jti: randomUUID(),
+    ath: createHash('sha256').update(token).digest('base64url'),
+  })
+    .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
+    .setIssuedAt()
+    .sign(privateKey);
+  expect(await calculateJwkThumbprint(jwk)).toBeTruthy();
+  const otherKey = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: proof } });
+  expect(otherKey.status).toBe(401);
+});
+
+test('DPoP: a nonce challenge from the API is answered with exactly one retry', async ({ page, stack }) => {
+  await loginOnHarness(page, stack, DPOP);
+  stack.api.setDpopNonceRequired(true);
+  const status = await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin);
+  expect(status).toBe(200);
+  expect(stack.api.requests.filter((r: any) => r.method === 'GET').map((r: any) => r.status)).toEqual([401, 200]);
+  // The nonce is remembered for the origin: the next call needs no retry.
+  await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`), stack.api.origin);
+  expect(stack.api.requests.filter((r: any) => r.method === 'GET').map((r: any) => r.status)).toEqual([401, 200, 200]);
+  expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
+});
+
+test('DPoP: a nonce challenge from the token endpoint is answered with exactly one retry', async ({ page, stack }) => {
+  stack.auth.setDpopNonceRequired(true);
+  await loginOnHarness(page, stack, DPOP);
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+  const codeGrants = stack.auth.tokenRequests().filter((r: any) => r.grant_type === 'authorization_code');
+  expect(codeGrants.map((r: any) => r.status)).toEqual([400, 200]);
+  expect(codeGrants[0].error).toBe('use_dpop_nonce');
+});
+
+test('DPoP: the stored private key is non-extractable and survives a reload in every tab', async ({ page, context, stack }) => {
+  await loginOnHarness(page, stack, DPOP);
+  const check = () =>
+    new Promise((resolve) => {
+      const open = indexedDB.open('spa-oauth');
+      open.onsuccess = () => {
+        const store = open.result.transaction('state', 'readonly').objectStore('state');
+        const keys = store.getAllKeys();
+        keys.onsuccess = () => {
+          const key = (keys.result as string[]).find((k) => k.endsWith('|dpop-keys'))!;
+          const get = store.get(key);
+          get.onsuccess = async () => {
+            const pair = get.result as CryptoKeyPair;
+            const exported = await crypto.subtle.exportKey('jwk', pair.privateKey).then(() => 'exported', (e) => `rejected ${e.name}`);
+            resolve({ extractable: pair.privateKey.extractable, algorithm: (pair.privateKey.algorithm as EcKeyAlgorithm).namedCurve, exported });
+          };
+        };
+      };
+    });
+  expect(await page.evaluate(check)).toEqual({ extractable: false, algorithm: 'P-256', exported: 'rejected InvalidAccessError' });
+  const second = await context.newPage();
+  await openHarness(second, stack, DPOP);
+  const status = await second.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin);
+  expect(status).toBe(200);
+});
+
+test('DPoP asked for but a Bearer token issued: dpop_not_supported, nothing stored', async ({ page, stack }) => {
+  await page.route(`${stack.auth.issuer}/token`, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: { ...(await response.json()), token_type: 'Bearer' } });
+  });
+  await loginOnHarness(page, stack, DPOP);
+  expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('dpop_not_supported');
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+});

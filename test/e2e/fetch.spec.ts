@@ -1,0 +1,149 @@
+import type { Page } from '@playwright/test';
+import { expect, loginOnHarness, openHarness, test } from './fixtures';
+
+/** Authorization and DPoP headers the browser actually sent, per URL, from now on. */
+function recordAuthHeaders(page: Page) {
+  const sent: Array<{ url: string; authorization?: string; dpop?: string }> = [];
+  page.on('request', async (request) => {
+    const headers = await request.allHeaders();
+    sent.push({ url: request.url(), authorization: headers.authorization, dpop: headers.dpop });
+  });
+  return sent;
+}
+
+test('only the allow-listed origin gets the token; look-alikes and other origins get nothing', async ({ page, stack }) => {
+  await loginOnHarness(page, stack);
+  const apiPort = new URL(stack.api.origin).port;
+  const otherPort = new URL(stack.other.origin).port;
+  // Hosts that do not resolve here are answered by the test itself, so what the browser sent can be read.
+  await page.route(/evil\.test|localhost\.example/, (route) => route.fulfill({ status: 200, body: 'ok', headers: { 'access-control-allow-origin': '*' } }));
+  const sent = recordAuthHeaders(page);
+  const outcomes = await page.evaluate(
+    async ({ other, apiPort, otherPort }) => {
+      const sdk = (window as any).sdk;
+      const wrapped = sdk.wrapFetch(window.fetch);
+      const targets: Array<RequestInfo | URL> = [
+        `${other}/public`,
+        new URL(`${other}/public`),
+        new Request(`${other}/public`),
+        `http://localhost:${apiPort}/public`, // same port, other host name
+        `https://127.0.0.1:${apiPort}/public`, // https instead of http
+        `http://127.0.0.1:${otherPort}/public`, // same host, another port
+        `http://127.0.0.1:${apiPort}.evil.test/public`,
+        `http://127.0.0.1.evil.test:${apiPort}/public`,
+        `http://127.0.0.1:${apiPort}@evil.test/public`,
+        '/public-relative',
+      ];
+      const results: string[] = [];
+      for (const fetchImpl of [sdk.fetch, wrapped]) {
+        for (const target of targets) {
+          const input = target instanceof Request ? target.clone() : target;
+          results.push(await fetchImpl(input).then((r: Response) => `ok ${r.status}`, (e: any) => `error ${e.name}`));
+        }
+      }
+      return results;
+    },
+    { other: stack.other.origin, apiPort, otherPort },
+  );
+  expect(outcomes.length).toBe(20);
+  const leaked = sent.filter((s) => !s.url.startsWith(stack.api.origin) && (s.authorization || s.dpop));
+  expect(leaked).toEqual([]);
+  expect(stack.other.requests.filter((r: any) => r.authorization || r.dpop)).toEqual([]);
+  expect(stack.other.requests.filter((r: any) => r.method === 'GET').length).toBeGreaterThanOrEqual(8);
+
+  // The allow-listed origin, by string, URL and Request, gets it.
+  const statuses = await page.evaluate(async (api) => {
+    const sdk = (window as any).sdk;
+    const wrapped = sdk.wrapFetch(window.fetch);
+    return Promise.all([
+      sdk.fetch(`${api}/api/me`).then((r: Response) => r.status),
+      sdk.fetch(new URL(`${api}/api/me`)).then((r: Response) => r.status),
+      sdk.fetch(new Request(`${api}/api/me`)).then((r: Response) => r.status),
+      wrapped(`${api}/api/me`).then((r: Response) => r.status),
+    ]);
+  }, stack.api.origin);
+  expect(statuses).toEqual([200, 200, 200, 200]);
+  const toApi = stack.api.requests.filter((r: any) => r.method === 'GET' && r.path === '/api/me');
+  expect(toApi.every((r: any) => r.authorization?.startsWith('Bearer '))).toBe(true);
+});
+
+test('a relative URL resolves against the page: with the page origin allowed it gets the token', async ({ page, stack }) => {
+  await loginOnHarness(page, stack, { apiOrigins: [stack.app.origin] });
+  const sent = recordAuthHeaders(page);
+  await page.evaluate(() => (window as any).sdk.fetch('/relative-check'));
+  const request = sent.find((s) => s.url === `${stack.app.origin}/relative-check`);
+  expect(request?.authorization).toMatch(/^Bearer /);
+});
+
+test('a request that already has an Authorization header is left alone', async ({ page, stack }) => {
+  await loginOnHarness(page, stack);
+  const status = await page.evaluate(
+    (api) => (window as any).sdk.fetch(`${api}/api/me`, { headers: { Authorization: 'Bearer mine' } }).then((r: Response) => r.status),
+    stack.api.origin,
+  );
+  expect(status).toBe(401);
+  expect(stack.api.requests.find((r: any) => r.method === 'GET')?.authorization).toBe('Bearer mine');
+  expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
+});
+
+test('not signed in: a request to an API origin rejects with login_required before anything is sent', async ({ page, stack }) => {
+  await openHarness(page, stack);
+  const code = await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).catch((e: any) => e.code), stack.api.origin);
+  expect(code).toBe('login_required');
+  expect(stack.api.requests).toEqual([]);
+  // Other origins still pass through.
+  const status = await page.evaluate((other) => (window as any).sdk.fetch(`${other}/public`).then((r: Response) => r.status), stack.other.origin);
+  expect(status).toBe(200);
+});
+
+test.describe('a token that expires at the API mid-session', () => {
+  test.beforeEach(async ({ page, context, stack }) => {
+    stack.auth.setAccessTokenTtl(2);
+    // The page's clock stands still, so the SDK still believes the token valid when the API no longer does.
+    await context.clock.install();
+    await context.clock.pauseAt(Date.now() + 1000);
+    await loginOnHarness(page, stack, { refreshLeewaySeconds: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+  });
+
+  test('GET: one refresh and one retry', async ({ page, stack }) => {
+    const result = await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then(async (r: Response) => [r.status, (await r.json()).sub]), stack.api.origin);
+    expect(result).toEqual([200, 'alice']);
+    expect(stack.auth.counts.token.refresh_token).toBe(1);
+    expect(stack.api.requests.filter((r: any) => r.method === 'GET').map((r: any) => r.status)).toEqual([401, 200]);
+  });
+
+  test('POST with a JSON body: retried with the same body', async ({ page, stack }) => {
+    const body = JSON.stringify({ hello: 'world', n: 1 });
+    const echoed = await page.evaluate(
+      ({ api, body }) =>
+        (window as any).sdk
+          .fetch(`${api}/api/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+          .then(async (r: Response) => [r.status, (await r.json()).body]),
+      { api: stack.api.origin, body },
+    );
+    expect(echoed).toEqual([200, body]);
+    const posts = stack.api.requests.filter((r: any) => r.method === 'POST');
+    expect(posts.map((r: any) => [r.status, r.body])).toEqual([[401, body], [200, body]]);
+    expect(stack.auth.counts.token.refresh_token).toBe(1);
+  });
+
+  test('a streamed body is not retried', async ({ page, stack }) => {
+    const outcome = await page.evaluate((api) => {
+      const stream = new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode('streamed'));
+          controller.close();
+        },
+      });
+      return (window as any).sdk
+        .fetch(`${api}/api/echo`, { method: 'POST', body: stream, duplex: 'half' })
+        .then((r: Response) => `status ${r.status}`, (e: any) => `error ${e.name}`);
+    }, stack.api.origin);
+    // Chromium streams uploads over HTTP/2 only, so on this HTTP/1.1 API the browser refuses it;
+    // either way the SDK must not have refreshed and retried.
+    expect(['status 401', 'error TypeError']).toContain(outcome);
+    expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
+    expect(stack.api.requests.filter((r: any) => r.method === 'POST' && r.status === 200)).toEqual([]);
+  });
+});

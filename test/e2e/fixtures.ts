@@ -1,0 +1,74 @@
+import { test as base, expect, type Page } from '@playwright/test';
+import { startStack, type Stack } from '../fixtures/stack.mjs';
+
+export type { Stack };
+
+/**
+ * `stack`: the servers, started once per worker.
+ * `resetStack`: automatic; wipes server state and counters before every test.
+ * Each test still gets a fresh browser context (empty IndexedDB, no cookies).
+ */
+export const test = base.extend<{ resetStack: void }, { stack: Stack }>({
+  stack: [
+    async ({}, use) => {
+      const stack = await startStack();
+      await use(stack);
+      await stack.close();
+    },
+    { scope: 'worker' },
+  ],
+  resetStack: [
+    async ({ stack }, use) => {
+      stack.reset();
+      await use();
+    },
+    { auto: true },
+  ],
+});
+
+export { expect };
+
+/** Options merged into the harness page's createOAuthClient() call. Must be serializable. */
+export type HarnessOptions = Record<string, unknown>;
+
+const READY = 'body[data-ready="true"]';
+
+/** Opens /harness.html with the SDK bootstrapped (options survive later navigations). */
+export async function openHarness(page: Page, stack: Stack, options: HarnessOptions = {}) {
+  await page.addInitScript((opts) => {
+    (window as any).__SPA_OAUTH_TEST_OPTIONS__ = opts;
+  }, options);
+  await page.goto(`${stack.app.origin}/harness.html`);
+  await page.waitForSelector(READY, { state: 'attached' });
+}
+
+/**
+ * Opens the harness, calls sdk.login(loginOptions), and returns once the browser
+ * is back on /harness.html and the SDK has handled the redirect (check
+ * `window.bootError` / `window.redirectResult` for the outcome).
+ */
+export async function loginOnHarness(page: Page, stack: Stack, options: HarnessOptions = {}, loginOptions?: Record<string, unknown>) {
+  await openHarness(page, stack, options);
+  // The ready marker is removed first so that waiting for it below cannot
+  // match the page we are leaving.
+  const started = page.evaluate((opts) => {
+    const w = window as any;
+    delete document.body.dataset.ready;
+    w.sdk.login(opts).catch((err: any) => {
+      w.__loginError = { code: err?.code, message: String(err?.message ?? err) };
+    });
+  }, loginOptions);
+  await started.catch((err: Error) => {
+    if (!/context was destroyed|navigat/i.test(err.message)) throw err;
+  });
+  const failed = page
+    .waitForFunction(() => (window as any).__loginError, undefined, { timeout: 0 })
+    .then(async (handle) => {
+      throw new Error(`sdk.login() failed: ${JSON.stringify(await handle.jsonValue())}`);
+    });
+  failed.catch(() => {}); // it never settles on success until the page closes
+  await Promise.race([page.waitForSelector(READY, { state: 'attached', timeout: 30_000 }), failed]);
+  if (new URL(page.url()).pathname !== '/harness.html') {
+    throw new Error(`login ended on ${page.url()}, not on /harness.html`);
+  }
+}

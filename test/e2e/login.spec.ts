@@ -1,0 +1,289 @@
+import type { Page } from '@playwright/test';
+import { expect, loginOnHarness, openHarness, test } from './fixtures';
+
+/** Requests the page sends to a given origin, from now on. */
+function recordRequests(page: Page, origin: string): string[] {
+  const seen: string[] = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).origin === origin) seen.push(`${request.method()} ${new URL(request.url()).pathname}`);
+  });
+  return seen;
+}
+
+/** Starts a login on the harness and stops at the callback, returning its URL unprocessed. */
+async function captureCallback(page: Page, app: string, options: Record<string, unknown> = {}): Promise<string> {
+  await page.evaluate((opts) => {
+    sessionStorage.setItem('spa-oauth-test-hold', '1');
+    delete document.body.dataset.ready;
+    void (window as any).sdk.login(opts);
+  }, options);
+  await page.waitForURL(/\/harness\.html\?.*(code|error)=/);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  const url = page.url();
+  expect(url.startsWith(`${app}/harness.html?`)).toBe(true);
+  return url;
+}
+
+async function sessionRecord(page: Page): Promise<unknown> {
+  return page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('spa-oauth');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction('state', 'readonly');
+          const all = tx.objectStore('state').getAllKeys();
+          all.onsuccess = () => {
+            const key = (all.result as string[]).find((k) => k.endsWith('|session'));
+            if (!key) return resolve(undefined);
+            const get = db.transaction('state', 'readonly').objectStore('state').get(key);
+            get.onsuccess = () => resolve(get.result);
+          };
+        };
+      }),
+  );
+}
+
+test('the demo: click Login, come back signed in, call the API, reload with no request, log out', async ({ page, stack }) => {
+  await page.goto(stack.app.origin + '/');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  await expect(page.locator('#status')).toHaveText('signed out');
+
+  const toAuthServer = recordRequests(page, stack.auth.issuer);
+  await page.click('#login');
+  await page.waitForURL(`${stack.app.origin}/inbox`);
+  await expect(page.locator('#status')).toHaveText('signed in');
+  await expect(page.locator('#user')).toContainText('alice');
+  // The callback page's only request to the server is the code exchange (metadata came from login()).
+  const lastHop = toAuthServer.findLastIndex((r) => r.startsWith('GET /auth') || r.startsWith('GET /interaction'));
+  expect(toAuthServer.slice(lastHop + 1).filter((r) => !r.startsWith('OPTIONS'))).toEqual(['POST /token']);
+  expect(stack.auth.counts.token.authorization_code).toBe(1);
+
+  await page.click('#call-api');
+  await expect(page.locator('#api-result')).toContainText('200');
+  await expect(page.locator('#api-result')).toContainText('alice');
+
+  const toServers: string[] = [];
+  page.on('request', (request) => {
+    const origin = new URL(request.url()).origin;
+    if (origin !== stack.app.origin) toServers.push(request.url());
+  });
+  const discoveriesBefore = stack.auth.counts.discovery;
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  await expect(page.locator('#status')).toHaveText('signed in');
+  expect(toServers).toEqual([]);
+  expect(stack.auth.counts.discovery).toBe(discoveriesBefore);
+
+  await page.click('#logout');
+  await page.waitForURL(`${stack.app.origin}/`);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  await expect(page.locator('#status')).toHaveText('signed out');
+  expect(stack.auth.counts.revocation).toBe(1);
+});
+
+test('login() stores nothing but the PKCE transaction, and the callback returns the returnTo path', async ({ page, stack }) => {
+  await openHarness(page, stack);
+  const callback = await captureCallback(page, stack.app.origin, { returnTo: '/inbox?tab=2#top' });
+  const params = new URL(callback).searchParams;
+  expect(params.get('code')).toBeTruthy();
+  expect(params.get('iss')).toBe(stack.auth.issuer);
+  await page.goto(callback);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => (window as any).redirectResult)).toEqual({ returnTo: '/inbox?tab=2#top' });
+  expect(await page.evaluate(() => location.search)).toBe('');
+  expect(await page.evaluate(() => (window as any).sdk.user.sub)).toBe('alice');
+});
+
+for (const evil of ['https://evil.example/', '//evil.example', '/\\evil.example', 'javascript:alert(1)', '/\t/evil.example']) {
+  test(`returnTo ${JSON.stringify(evil)} is never returned; '/' is`, async ({ page, stack }) => {
+    await loginOnHarness(page, stack, {}, { returnTo: evil });
+    expect(await page.evaluate(() => (window as any).redirectResult)).toEqual({ returnTo: '/' });
+  });
+}
+
+test('a tampered state is a state_mismatch and the token endpoint is never called', async ({ page, stack }) => {
+  await openHarness(page, stack);
+  const callback = new URL(await captureCallback(page, stack.app.origin));
+  callback.searchParams.set('state', 'tampered');
+  await page.goto(callback.href);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('state_mismatch');
+  expect(await page.evaluate(() => location.search)).toBe('');
+  expect(stack.auth.counts.token.authorization_code ?? 0).toBe(0);
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+});
+
+test('a missing state is a state_mismatch and the token endpoint is never called', async ({ page, stack }) => {
+  await openHarness(page, stack);
+  const callback = new URL(await captureCallback(page, stack.app.origin));
+  callback.searchParams.delete('state');
+  await page.goto(callback.href);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('state_mismatch');
+  expect(stack.auth.counts.token.authorization_code ?? 0).toBe(0);
+});
+
+test('an error response from the server becomes an OAuthError with its code and description', async ({ page, stack }) => {
+  await openHarness(page, stack);
+  const callback = new URL(await captureCallback(page, stack.app.origin));
+  callback.searchParams.delete('code');
+  callback.searchParams.set('error', 'access_denied');
+  callback.searchParams.set('error_description', 'the user said no');
+  await page.goto(callback.href);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  const error = await page.evaluate(() => (window as any).bootError);
+  expect(error).toMatchObject({ code: 'access_denied', description: 'the user said no' });
+  expect(stack.auth.counts.token.authorization_code ?? 0).toBe(0);
+});
+
+test("the server's own error (prompt=none without a session) reaches the app with its code", async ({ page, stack }) => {
+  await loginOnHarness(page, stack, {}, { prompt: 'none' });
+  expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('login_required');
+  expect(await page.evaluate(() => (window as any).bootError?.name)).toBe('OAuthError');
+});
+
+test('the callback URL loaded again after success: no crash, no second exchange, session intact', async ({ page, stack }) => {
+  await openHarness(page, stack);
+  const callback = await captureCallback(page, stack.app.origin, { returnTo: '/inbox' });
+  await page.goto(callback);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+
+  await page.goto(callback);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => (window as any).bootError)).toBeUndefined();
+  expect(await page.evaluate(() => (window as any).redirectResult)).toEqual({ returnTo: '/inbox' });
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+  expect(stack.auth.counts.token.authorization_code).toBe(1);
+
+  await page.goBack();
+  await page.goForward();
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+  expect(stack.auth.counts.token.authorization_code).toBe(1);
+});
+
+test('a garbage session record is treated as logged out without an unhandled rejection', async ({ page, stack }) => {
+  const pageErrors: Error[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+  await loginOnHarness(page, stack);
+  await page.evaluate(
+    () =>
+      new Promise<void>((resolve) => {
+        const open = indexedDB.open('spa-oauth');
+        open.onsuccess = () => {
+          const store = open.result.transaction('state', 'readwrite').objectStore('state');
+          const keys = store.getAllKeys();
+          keys.onsuccess = () => {
+            const key = (keys.result as string[]).find((k) => k.endsWith('|session'))!;
+            store.put({ v: 1, accessToken: 42, user: 'garbage' }, key).onsuccess = () => resolve();
+          };
+        };
+      }),
+  );
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => (window as any).bootError)).toBeUndefined();
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+  await expect(page.evaluate(() => (window as any).sdk.getAccessToken())).rejects.toThrow(/login_required|no session/);
+  expect(await sessionRecord(page)).toBeUndefined();
+  expect(pageErrors).toEqual([]);
+});
+
+test('an unreachable issuer: login() rejects with network_error naming the discovery URL', async ({ page, stack }) => {
+  await openHarness(page, stack, { issuer: 'http://127.0.0.1:9' });
+  const error = await page.evaluate(() => (window as any).sdk.login().catch((e: any) => ({ code: e.code, message: e.message })));
+  expect(error.code).toBe('network_error');
+  expect(error.message).toContain('http://127.0.0.1:9/.well-known/openid-configuration');
+});
+
+test('a wrong issuer (the document names another): invalid_response naming the URL', async ({ page, stack }) => {
+  const wrong = stack.auth.issuer.replace('127.0.0.1', 'localhost');
+  await openHarness(page, stack, { issuer: wrong });
+  const error = await page.evaluate(() => (window as any).sdk.login().catch((e: any) => ({ code: e.code, message: e.message })));
+  expect(error.code).toBe('invalid_response');
+  expect(error.message).toContain(`${wrong}/.well-known/openid-configuration`);
+});
+
+test('an invalid discovery document: invalid_response naming the URL', async ({ page, stack }) => {
+  await openHarness(page, stack, { issuer: stack.other.origin });
+  const error = await page.evaluate(() => (window as any).sdk.login().catch((e: any) => ({ code: e.code, message: e.message })));
+  expect(error.code).toBe('invalid_response');
+  expect(error.message).toContain(`${stack.other.origin}/.well-known/openid-configuration`);
+});
+
+test('a token response without access_token: invalid_response, nothing stored', async ({ page, stack }) => {
+  await openHarness(page, stack);
+  const callback = await captureCallback(page, stack.app.origin);
+  await page.route(`${stack.auth.issuer}/token`, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    delete body.access_token;
+    await route.fulfill({ response, json: body });
+  });
+  await page.goto(callback);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('invalid_response');
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+  expect(await sessionRecord(page)).toBeUndefined();
+});
+
+for (const [claim, value] of [['nonce', 'not-the-saved-nonce'], ['aud', 'some-other-client']] as const) {
+  test(`an ID token with the wrong ${claim}: invalid_response, nothing stored`, async ({ page, stack }) => {
+    await openHarness(page, stack);
+    const callback = await captureCallback(page, stack.app.origin);
+    await page.route(`${stack.auth.issuer}/token`, async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      const [header, payload, signature] = body.id_token.split('.');
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
+      claims[claim] = value;
+      body.id_token = [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.');
+      await route.fulfill({ response, json: body });
+    });
+    await page.goto(callback);
+    await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+    const error = await page.evaluate(() => (window as any).bootError);
+    expect(error?.code).toBe('invalid_response');
+    expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+    expect(await sessionRecord(page)).toBeUndefined();
+  });
+}
+
+test('IndexedDB that cannot be opened: memory fallback and a storage_unavailable error event', async ({ page, stack }) => {
+  await page.addInitScript(() => {
+    IDBFactory.prototype.open = function () {
+      throw new DOMException('The user denied permission to access the database.', 'InvalidStateError');
+    };
+  });
+  await openHarness(page, stack);
+  await expect
+    .poll(() => page.evaluate(() => (window as any).events.find((e: any) => e.type === 'error')?.error.code))
+    .toBe('storage_unavailable');
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+});
+
+test('invalid options throw invalid_config naming the field', async ({ page, stack }) => {
+  await openHarness(page, stack);
+  const errors = await page.evaluate(async () => {
+    const base = { issuer: 'https://as.example', clientId: 'c', redirectUri: 'https://app.example/' };
+    const attempt = (options: any) =>
+      (window as any).SpaOAuth.createOAuthClient(options).then(
+        () => null,
+        (e: any) => ({ code: e.code, message: e.message }),
+      );
+    return [
+      await attempt({ ...base, issuer: 'http://as.example' }),
+      await attempt({ ...base, clientId: '' }),
+      await attempt({ ...base, apiOrigins: ['https://api.example/v1'] }),
+      await attempt({ ...base, storage: 'cookies' }),
+    ];
+  });
+  expect(errors.map((e: any) => e.code)).toEqual(['invalid_config', 'invalid_config', 'invalid_config', 'invalid_config']);
+  expect(errors[0].message).toContain('"issuer"');
+  expect(errors[1].message).toContain('"clientId"');
+  expect(errors[2].message).toContain('"apiOrigins"');
+  expect(errors[3].message).toContain('"storage"');
+});

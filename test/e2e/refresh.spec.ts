@@ -1,0 +1,151 @@
+import type { BrowserContext, Page } from '@playwright/test';
+import { expect, loginOnHarness, openHarness, test } from './fixtures';
+
+const TTL_SECONDS = 60;
+
+/** Pauses every page's clock so that only the test moves time, and no refresh timer fires by itself. */
+async function freezeClock(context: BrowserContext) {
+  await context.clock.install();
+  await context.clock.pauseAt(Date.now() + 1000);
+}
+
+/** Moves every page's Date past the access token's expiry without firing timers. */
+async function passExpiry(context: BrowserContext, page: Page) {
+  const pageNow = await page.evaluate(() => Date.now());
+  await context.clock.setSystemTime(pageNow + (TTL_SECONDS + 1) * 1000);
+}
+
+function concurrentCalls(page: Page, count: number, api: string) {
+  return page.evaluate(
+    async ({ count, api }) => {
+      const sdk = (window as any).sdk;
+      const calls = Array.from({ length: count }, (_, i) =>
+        i % 2 ? sdk.getAccessToken().then(() => 200) : sdk.fetch(`${api}/api/me`).then((r: Response) => r.status),
+      );
+      const results = await Promise.allSettled(calls);
+      return results.map((r) => (r.status === 'fulfilled' ? r.value : `rejected: ${(r.reason as any)?.code}`));
+    },
+    { count, api },
+  );
+}
+
+test('one tab, 20 concurrent calls after expiry: exactly one refresh_token grant, every call succeeds', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  await freezeClock(context);
+  await loginOnHarness(page, stack);
+  await passExpiry(context, page);
+  const results = await concurrentCalls(page, 20, stack.api.origin);
+  expect(results).toEqual(Array(20).fill(200));
+  expect(stack.auth.counts.token.refresh_token).toBe(1);
+  const events = await page.evaluate(() => (window as any).events.map((e: any) => e.type));
+  expect(events.filter((t: string) => t === 'refresh')).toHaveLength(1);
+  expect(JSON.stringify(await page.evaluate(() => (window as any).events))).not.toContain('eyJ');
+});
+
+test('three tabs × 10 concurrent calls, five rounds: one grant per round, no failure, grant still valid', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  await freezeClock(context);
+  await loginOnHarness(page, stack);
+  const tabs = [page, await context.newPage(), await context.newPage()];
+  await openHarness(tabs[1], stack);
+  await openHarness(tabs[2], stack);
+  for (let round = 1; round <= 5; round++) {
+    await passExpiry(context, page);
+    const results = await Promise.all(tabs.map((tab) => concurrentCalls(tab, 10, stack.api.origin)));
+    expect(results.flat()).toEqual(Array(30).fill(200));
+    expect(stack.auth.counts.token.refresh_token).toBe(round);
+  }
+  const failed = stack.auth.tokenRequests().filter((r: any) => r.status !== 200);
+  expect(failed).toEqual([]);
+  expect(stack.auth.activeRefreshTokens()).toHaveLength(1);
+  for (const tab of tabs) expect(await tab.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+  const status = await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin);
+  expect(status).toBe(200);
+});
+
+test('authorization server down while a refresh is due: retryable error, every tab signed in; back up: next call works', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  await freezeClock(context);
+  await loginOnHarness(page, stack);
+  const second = await context.newPage();
+  await openHarness(second, stack);
+  stack.auth.setOutage('down');
+  await passExpiry(context, page);
+  const error = await page.evaluate(() =>
+    (window as any).sdk.getAccessToken().then(
+      () => null,
+      (e: any) => ({ code: e.code, retryable: e.retryable }),
+    ),
+  );
+  expect(error).toEqual({ code: 'network_error', retryable: true });
+  for (const tab of [page, second]) expect(await tab.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+
+  stack.auth.setOutage('503');
+  const busy = await second.evaluate(() => (window as any).sdk.getAccessToken().catch((e: any) => ({ code: e.code, retryable: e.retryable })));
+  expect(busy).toEqual({ code: 'server_error', retryable: true });
+
+  stack.auth.setOutage(null);
+  const status = await second.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin);
+  expect(status).toBe(200);
+  expect(stack.auth.counts.token.authorization_code).toBe(1);
+  for (const tab of [page, second]) expect(await tab.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+});
+
+test('the grant revoked at the server: every tab signed out, logout event with reason invalid_grant', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  await freezeClock(context);
+  await loginOnHarness(page, stack);
+  const second = await context.newPage();
+  await openHarness(second, stack);
+  stack.auth.revokeAllGrants();
+  await passExpiry(context, page);
+  const code = await page.evaluate(() => (window as any).sdk.getAccessToken().catch((e: any) => e.code));
+  expect(code).toBe('login_required');
+  const logout = await page.evaluate(() => (window as any).events.find((e: any) => e.type === 'logout'));
+  expect(logout).toEqual({ type: 'logout', reason: 'invalid_grant' });
+  await expect.poll(() => second.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+});
+
+test('logout() in one tab: the other is signed out within a second, sends no token, and the refresh token is revoked', async ({ page, context, stack }) => {
+  await loginOnHarness(page, stack);
+  const second = await context.newPage();
+  await openHarness(second, stack);
+  expect(stack.auth.activeRefreshTokens()).toHaveLength(1);
+  await page.evaluate(() => (window as any).sdk.logout({ localOnly: true }));
+  await expect.poll(() => second.evaluate(() => (window as any).sdk.isAuthenticated), { timeout: 1000 }).toBe(false);
+  const code = await second.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).catch((e: any) => e.code), stack.api.origin);
+  expect(code).toBe('login_required');
+  expect(stack.api.requests.filter((r: any) => r.authorization)).toEqual([]);
+  expect(stack.auth.counts.revocation).toBe(1);
+  expect(stack.auth.activeRefreshTokens()).toEqual([]);
+  const reasons = await second.evaluate(() => (window as any).events.filter((e: any) => e.type === 'logout').map((e: any) => e.reason));
+  expect(reasons).toEqual(['other_tab']);
+});
+
+test('no refresh token issued: after expiry getAccessToken() rejects with login_required', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  stack.auth.setIssueRefreshToken(false);
+  await freezeClock(context);
+  await loginOnHarness(page, stack);
+  expect(await page.evaluate(() => (window as any).sdk.getAccessToken().then((t: string) => typeof t))).toBe('string');
+  await passExpiry(context, page);
+  const code = await page.evaluate(() => (window as any).sdk.getAccessToken().catch((e: any) => e.code));
+  expect(code).toBe('login_required');
+  expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
+});
+
+test('a reload mid-session keeps the session and makes no request while the token is valid', async ({ page, stack }) => {
+  await loginOnHarness(page, stack);
+  const before = stack.auth.counts.requests;
+  const outside: string[] = [];
+  page.on('request', (r) => {
+    if (!r.url().startsWith(stack.app.origin)) outside.push(r.url());
+  });
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+  expect(await page.evaluate(() => (window as any).sdk.getAccessToken().then((t: string) => t.length > 0))).toBe(true);
+  expect(outside).toEqual([]);
+  expect(stack.auth.counts.requests).toBe(before);
+});
