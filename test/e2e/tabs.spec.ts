@@ -1,0 +1,89 @@
+import type { BrowserContext, Page } from '@playwright/test';
+import { expect, loginOnHarness, openHarness, test } from './fixtures';
+
+const TTL_SECONDS = 60;
+
+async function pausedClock(context: BrowserContext) {
+  await context.clock.install();
+  await context.clock.pauseAt(Date.now() + 1000);
+}
+
+/** Lets a page report itself hidden or visible, as a background tab would. */
+async function controllableVisibility(context: BrowserContext) {
+  await context.addInitScript(() => {
+    Object.defineProperty(Document.prototype, 'visibilityState', {
+      configurable: true,
+      get: () => ((window as any).__hidden ? 'hidden' : 'visible'),
+    });
+  });
+}
+
+function setHidden(page: Page, hidden: boolean) {
+  return page.evaluate((value) => {
+    (window as any).__hidden = value;
+    document.dispatchEvent(new Event('visibilitychange'));
+  }, hidden);
+}
+
+const refreshEvents = (page: Page) => page.evaluate(() => (window as any).events.filter((e: any) => e.type === 'refresh').length);
+
+test('visible tabs refresh ahead of expiry on their own, and two tabs’ timers make one refresh', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  await pausedClock(context);
+  await loginOnHarness(page, stack);
+  const second = await context.newPage();
+  await openHarness(second, stack);
+  // Due at expiry minus the 30 s leeway; no call is made, only time passes.
+  await context.clock.runFor((TTL_SECONDS - 29) * 1000);
+  await expect.poll(() => stack.auth.counts.token.refresh_token ?? 0).toBe(1);
+  await expect.poll(async () => (await refreshEvents(page)) + (await refreshEvents(second))).toBe(1);
+  // The tab that did not refresh picked the new token up from the other.
+  const tokens = await Promise.all([page, second].map((tab) => tab.evaluate(() => (window as any).sdk.getAccessToken())));
+  expect(tokens[0]).toBe(tokens[1]);
+  expect(stack.auth.counts.token.refresh_token).toBe(1);
+});
+
+test('a hidden tab does not refresh on its own; it catches up when it becomes visible', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  await controllableVisibility(context);
+  await pausedClock(context);
+  await loginOnHarness(page, stack);
+  await setHidden(page, true);
+  await context.clock.runFor((TTL_SECONDS + 5) * 1000);
+  await page.waitForTimeout(300);
+  expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+
+  await setHidden(page, false);
+  await context.clock.runFor(100);
+  await expect.poll(() => stack.auth.counts.token.refresh_token ?? 0).toBe(1);
+});
+
+test('after a failed automatic refresh, the online event retries at once', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  await pausedClock(context);
+  await loginOnHarness(page, stack);
+  stack.auth.setOutage('down');
+  await context.clock.runFor((TTL_SECONDS - 29) * 1000);
+  await expect
+    .poll(() => page.evaluate(() => (window as any).events.find((e: any) => e.type === 'error')?.error.code))
+    .toBe('network_error');
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+
+  stack.auth.setOutage(null);
+  await page.evaluate(() => window.dispatchEvent(new Event('online')));
+  await context.clock.runFor(100);
+  await expect.poll(() => refreshEvents(page)).toBe(1);
+  // The failed attempt never reached the provider ('down' drops the connection).
+  expect(stack.auth.counts.token.refresh_token).toBe(1);
+});
+
+test('a login in one tab reaches the others without a reload', async ({ page, context, stack }) => {
+  const second = await context.newPage();
+  await openHarness(second, stack);
+  expect(await second.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+  await loginOnHarness(page, stack);
+  await expect.poll(() => second.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+  expect(await second.evaluate(() => (window as any).sdk.user.sub)).toBe('alice');
+  expect(await second.evaluate(() => (window as any).events.map((e: any) => e.type))).toContain('login');
+});
