@@ -18,14 +18,8 @@ import { exchangeTokens, type TokenSet } from './token.js';
 import { now } from './util.js';
 
 /** The stored session: one IndexedDB record, written in one transaction. */
-interface Session {
+interface Session extends Omit<TokenSet, 'claims' | 'scope'> {
   v: 1;
-  accessToken: string;
-  tokenType: 'bearer' | 'dpop';
-  expiresAt: number;
-  lifetimeSeconds: number;
-  refreshToken?: string;
-  idToken?: string;
   user: Record<string, unknown> | null;
   /** The `state` and `returnTo` of the login that made this session, to recognise its callback URL loaded again. */
   loginState?: string;

@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createHash, randomUUID } from 'node:crypto';
-import { expect, loginOnHarness, openHarness, test } from './fixtures';
+import { expect, loginOnHarness, openHarness, readSdkRecord, test } from './fixtures';
 
 const DPOP = { dpop: true };
 
@@ -62,24 +62,12 @@ test('DPoP: a nonce challenge from the token endpoint is answered with exactly o
 
 test('DPoP: the stored private key is non-extractable and survives a reload in every tab', async ({ page, context, stack }) => {
   await loginOnHarness(page, stack, DPOP);
-  const check = () =>
-    new Promise((resolve) => {
-      const open = indexedDB.open('spa-oauth');
-      open.onsuccess = () => {
-        const store = open.result.transaction('state', 'readonly').objectStore('state');
-        const keys = store.getAllKeys();
-        keys.onsuccess = () => {
-          const key = (keys.result as string[]).find((k) => k.endsWith('|dpop-keys'))!;
-          const get = store.get(key);
-          get.onsuccess = async () => {
-            const pair = get.result as CryptoKeyPair;
-            const exported = await crypto.subtle.exportKey('jwk', pair.privateKey).then(() => 'exported', (e) => `rejected ${e.name}`);
-            resolve({ extractable: pair.privateKey.extractable, algorithm: (pair.privateKey.algorithm as EcKeyAlgorithm).namedCurve, exported });
-          };
-        };
-      };
-    });
-  expect(await page.evaluate(check)).toEqual({ extractable: false, algorithm: 'P-256', exported: 'rejected InvalidAccessError' });
+  const inspect = `async (pair) => ({
+    extractable: pair.privateKey.extractable,
+    algorithm: pair.privateKey.algorithm.namedCurve,
+    exported: await crypto.subtle.exportKey('jwk', pair.privateKey).then(() => 'exported', (e) => 'rejected ' + e.name),
+  })`;
+  expect(await readSdkRecord(page, 'dpop-keys', inspect)).toEqual({ extractable: false, algorithm: 'P-256', exported: 'rejected InvalidAccessError' });
   const second = await context.newPage();
   await openHarness(second, stack, DPOP);
   const status = await second.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin);

@@ -72,3 +72,28 @@ export async function loginOnHarness(page: Page, stack: Stack, options: HarnessO
     throw new Error(`login ended on ${page.url()}, not on /harness.html`);
   }
 }
+
+/**
+ * Reads, straight from the page's IndexedDB, the SDK record whose key ends with `|suffix`
+ * (e.g. `session`, `dpop-keys`), and maps it in the page with `inspect` (CryptoKeys cannot leave it).
+ */
+export function readSdkRecord<T>(page: Page, suffix: string, inspect: string = 'record => record'): Promise<T> {
+  return page.evaluate(
+    ({ suffix, inspect }) =>
+      new Promise((resolve, reject) => {
+        const open = indexedDB.open('spa-oauth');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const store = open.result.transaction('state', 'readonly').objectStore('state');
+          const keys = store.getAllKeys();
+          keys.onsuccess = () => {
+            const key = (keys.result as string[]).find((k) => k.endsWith(`|${suffix}`));
+            if (!key) return resolve(undefined);
+            const get = store.get(key);
+            get.onsuccess = async () => resolve(await (0, eval)(inspect)(get.result));
+          };
+        };
+      }),
+    { suffix, inspect },
+  ) as Promise<T>;
+}

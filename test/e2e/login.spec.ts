@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, loginOnHarness, openHarness, test } from './fixtures';
+import { expect, loginOnHarness, openHarness, readSdkRecord, test } from './fixtures';
 
 /** Requests the page sends to a given origin, from now on. */
 function recordRequests(page: Page, origin: string): string[] {
@@ -24,26 +24,7 @@ async function captureCallback(page: Page, app: string, options: Record<string, 
   return url;
 }
 
-async function sessionRecord(page: Page): Promise<unknown> {
-  return page.evaluate(
-    () =>
-      new Promise((resolve, reject) => {
-        const open = indexedDB.open('spa-oauth');
-        open.onerror = () => reject(open.error);
-        open.onsuccess = () => {
-          const db = open.result;
-          const tx = db.transaction('state', 'readonly');
-          const all = tx.objectStore('state').getAllKeys();
-          all.onsuccess = () => {
-            const key = (all.result as string[]).find((k) => k.endsWith('|session'));
-            if (!key) return resolve(undefined);
-            const get = db.transaction('state', 'readonly').objectStore('state').get(key);
-            get.onsuccess = () => resolve(get.result);
-          };
-        };
-      }),
-  );
-}
+const sessionRecord = (page: Page) => readSdkRecord(page, 'session');
 
 test('the demo: click Login, come back signed in, call the API, reload with no request, log out', async ({ page, stack }) => {
   await page.goto(stack.app.origin + '/');
