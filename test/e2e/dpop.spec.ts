@@ -83,3 +83,23 @@ test('DPoP asked for but a Bearer token issued: dpop_not_supported, nothing stor
   expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('dpop_not_supported');
   expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
 });
+
+test('DPoP: a refresh carries a proof and keeps the token bound to the same key', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(60);
+  await context.clock.install();
+  await context.clock.pauseAt(Date.now() + 1000);
+  await loginOnHarness(page, stack, DPOP);
+  const pageNow = await page.evaluate(() => Date.now());
+  // Into the refresh window (under 30 s left) but not past expiry: the API checks each proof's iat
+  // against its own clock, so a page clock far ahead would be rejected as a skewed client.
+  await context.clock.setSystemTime(pageNow + 45_000);
+  const body = await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.json()), stack.api.origin);
+  expect(body).toMatchObject({ sub: 'alice', tokenType: 'DPoP' });
+  const grants = stack.auth.tokenRequests();
+  expect(grants.map((r: any) => [r.grant_type, r.status, r.dpop])).toEqual([
+    ['authorization_code', 200, true],
+    ['refresh_token', 200, true],
+  ]);
+  const [refreshToken] = stack.auth.activeRefreshTokens();
+  expect(refreshToken.jkt).toBeTruthy();
+});

@@ -67,6 +67,8 @@ test('the demo: click Login, come back signed in, call the API, reload with no r
 test('login() stores nothing but the PKCE transaction, and the callback returns the returnTo path', async ({ page, stack }) => {
   await openHarness(page, stack);
   const callback = await captureCallback(page, stack.app.origin, { returnTo: '/inbox?tab=2#top' });
+  expect(await readSdkRecord(page, 'pending-logins', 'r => Object.keys(r).length')).toBe(1);
+  expect(await readSdkRecord(page, 'session')).toBeUndefined();
   const params = new URL(callback).searchParams;
   expect(params.get('code')).toBeTruthy();
   expect(params.get('iss')).toBe(stack.auth.issuer);
@@ -75,6 +77,10 @@ test('login() stores nothing but the PKCE transaction, and the callback returns 
   expect(await page.evaluate(() => (window as any).redirectResult)).toEqual({ returnTo: '/inbox?tab=2#top' });
   expect(await page.evaluate(() => location.search)).toBe('');
   expect(await page.evaluate(() => (window as any).sdk.user.sub)).toBe('alice');
+  expect(await readSdkRecord(page, 'pending-logins')).toBeUndefined();
+  expect(await readSdkRecord(page, 'session', 'r => typeof r.refreshToken')).toBe('string');
+  // Tokens never reach web storage or cookies.
+  expect(await page.evaluate(() => [localStorage.length, sessionStorage.length, document.cookie])).toEqual([0, 0, '']);
 });
 
 for (const evil of ['https://evil.example/', '//evil.example', '/\\evil.example', 'javascript:alert(1)', '/\t/evil.example']) {
