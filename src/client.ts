@@ -93,9 +93,8 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
   });
 
   const session = createSession({ config, store, emitter, transport, metadata: serverMetadata, dpop: () => dpop() });
-  const [cached] = await durable.getMany([METADATA_KEY]);
+  const [[cached]] = await Promise.all([durable.getMany([METADATA_KEY]), session.restore()]);
   if (isCachedMetadata(cached)) metadata = cached;
-  await session.restore();
 
   const tokenSource = {
     getAccessToken: () => session.getAccessToken(),

@@ -68,15 +68,21 @@ export function openStore(
   const memory = memoryBackend(new Map());
   const prefixed = (key: string) => `${namespace}|${key}`;
   let persistent = kind === 'indexeddb';
-  let probe: Promise<void> | undefined;
+  let verified = false;
 
-  function ready(): Promise<void> {
-    if (!persistent) return Promise.resolve();
-    probe ??= (async () => {
-      try {
-        if (typeof indexedDB === 'undefined') throw new Error('indexedDB is not defined');
-        await withTimeout(getMany([prefixed('probe')], idbStore()), OPEN_TIMEOUT_MS);
-      } catch (cause) {
+  // The first operations double as the check that IndexedDB works, so a page load pays for no
+  // extra transaction; on failure they are answered from memory and so is everything after.
+  async function run<T>(onDisk: (store: UseStore) => Promise<T>, inMemory: () => Promise<T>): Promise<T> {
+    if (!persistent) return inMemory();
+    if (verified) return onDisk(idbStore());
+    try {
+      if (typeof indexedDB === 'undefined') throw new Error('indexedDB is not defined');
+      const result = await withTimeout(Promise.resolve().then(() => onDisk(idbStore())), OPEN_TIMEOUT_MS);
+      verified = true;
+      return result;
+    } catch (cause) {
+      if (verified) throw cause;
+      if (persistent) {
         persistent = false;
         onUnavailable(
           new OAuthError(
@@ -86,34 +92,21 @@ export function openStore(
           ),
         );
       }
-    })();
-    return probe;
+      return inMemory();
+    }
   }
 
   return {
     get persistent() {
       return persistent;
     },
-    async getMany(keys) {
-      await ready();
-      const full = keys.map(prefixed);
-      return persistent ? getMany(full, idbStore()) : memory.getMany(full);
-    },
-    async setMany(entries) {
-      await ready();
+    getMany: (keys) => run((store) => getMany(keys.map(prefixed), store), () => memory.getMany(keys.map(prefixed))),
+    setMany: (entries) => {
       const full = entries.map(([key, value]): [string, unknown] => [prefixed(key), value]);
-      return persistent ? setMany(full, idbStore()) : memory.setMany(full);
+      return run((store) => setMany(full, store), () => memory.setMany(full));
     },
-    async delMany(keys) {
-      await ready();
-      const full = keys.map(prefixed);
-      return persistent ? delMany(full, idbStore()) : memory.delMany(full);
-    },
-    async update(key, updater) {
-      await ready();
-      if (!persistent) return memory.update(prefixed(key), updater);
-      // idb-keyval's update() cannot delete, so a deletion is written as undefined and read as absent.
-      return update(prefixed(key), (old) => updater(old), idbStore());
-    },
+    delMany: (keys) => run((store) => delMany(keys.map(prefixed), store), () => memory.delMany(keys.map(prefixed))),
+    // idb-keyval's update() cannot delete, so a deletion is stored as undefined and read as absent.
+    update: (key, updater) => run((store) => update(prefixed(key), updater, store), () => memory.update(prefixed(key), updater)),
   };
 }
