@@ -1,0 +1,159 @@
+// Turns the raw runs into figures, the markdown table and the JSON written to bench/results.json.
+import { max, median, percentile, round } from './stats.mjs';
+
+const OURS = 'spa-oauth';
+
+const totalRequests = (runs, pick) => runs.map((run) => pick(run).requests.total);
+
+/** Median, worst value, and in how many runs it was worse than the median. */
+function spread(values) {
+  const mid = median(values);
+  return { median: mid, max: max(values), runsWorse: values.filter((v) => v > mid).length, runs: values.length };
+}
+
+function summarizeStorm(runs, { rounds }) {
+  return {
+    refreshGrantsPerExpiry: spread(runs.map((run) => run.grantsPerRound.reduce((a, b) => a + b, 0) / rounds)),
+    failedCalls: spread(runs.map((run) => run.failedCalls)),
+    sessionsLost: spread(runs.map((run) => run.sessionsLost)),
+    grantRevokedRuns: runs.filter((run) => run.grantRevoked).length,
+  };
+}
+
+/** Per SDK: the figures (medians over repetitions), or null where the scenario could not run. */
+export function summarize(results, sdks, settings) {
+  const summary = {};
+  for (const sdk of sdks) {
+    const { size, runs, errors } = results[sdk.name];
+    const login = errors.login ? undefined : runs.login;
+    const calls = errors.calls ? undefined : runs.calls?.[0];
+    const rawMedian = calls && median(calls.rawMs);
+    const sdkMedian = calls && median(calls.sdkMs);
+    summary[sdk.name] = {
+      version: sdk.version,
+      sizeGzipBytes: size.gzipBytes,
+      sizeMinifiedBytes: size.minifiedBytes,
+      loginCallback: login
+        ? { medianMs: round(median(login.map((r) => r.loginCallback.ms))), medianRequests: median(totalRequests(login, (r) => r.loginCallback)) }
+        : null,
+      returningUser: login
+        ? { medianMs: round(median(login.map((r) => r.returningUser.ms))), medianRequests: median(totalRequests(login, (r) => r.returningUser)) }
+        : null,
+      apiCall: calls
+        ? {
+            overheadMedianMs: round(sdkMedian - rawMedian, 2),
+            overheadP95Ms: round(percentile(calls.sdkMs, 95) - percentile(calls.rawMs, 95), 2),
+            sdkMedianMs: round(sdkMedian, 2),
+            sdkP95Ms: round(percentile(calls.sdkMs, 95), 2),
+            rawMedianMs: round(rawMedian, 2),
+            rawP95Ms: round(percentile(calls.rawMs, 95), 2),
+          }
+        : null,
+      stormOneTab: errors.stormOneTab || !runs.stormOneTab ? null : summarizeStorm(runs.stormOneTab, settings.stormOneTab),
+      stormTabs: errors.stormTabs || !runs.stormTabs ? null : summarizeStorm(runs.stormTabs, settings.stormTabs),
+      errors: Object.fromEntries(Object.entries(errors).sort()),
+    };
+  }
+  return summary;
+}
+
+const spreadText = ({ median: mid, max: worst, runsWorse, runs }) =>
+  runsWorse ? `${mid} (worse in ${runsWorse}/${runs} runs, max ${worst})` : `${mid}`;
+
+const stormRow = (label, run, figure) => ({
+  label,
+  run,
+  value: (s) => s[run]?.[figure].median,
+  text: (s) => spreadText(s[run][figure]),
+});
+
+/** Table rows: which run's error makes the cell n/a, the number compared in ratios, and the cell text. */
+function rows(settings) {
+  const one = settings.stormOneTab;
+  const many = settings.stormTabs;
+  const oneLabel = `${one.tabs} tab × ${one.callsPerTab} calls`;
+  const manyLabel = `${many.tabs} tabs × ${many.callsPerTab} calls × ${many.rounds}`;
+  return [
+    { label: 'Size, min+gz (bytes)', value: (s) => s.sizeGzipBytes },
+    { label: 'Login callback (ms)', run: 'login', value: (s) => s.loginCallback?.medianMs },
+    { label: 'Login callback: requests', run: 'login', value: (s) => s.loginCallback?.medianRequests },
+    { label: 'Returning user (ms)', run: 'login', value: (s) => s.returningUser?.medianMs },
+    { label: 'Returning user: requests', run: 'login', value: (s) => s.returningUser?.medianRequests },
+    // Differences of a few tenths of a millisecond, near the browser's timer resolution: no ratio.
+    { label: 'API call overhead, median (ms)', run: 'calls', value: (s) => s.apiCall?.overheadMedianMs, ratio: false },
+    { label: 'API call overhead, p95 (ms)', run: 'calls', value: (s) => s.apiCall?.overheadP95Ms, ratio: false },
+    stormRow(`${oneLabel}: refresh grants`, 'stormOneTab', 'refreshGrantsPerExpiry'),
+    stormRow(`${oneLabel}: failed calls (of ${one.callsPerTab})`, 'stormOneTab', 'failedCalls'),
+    stormRow(`${oneLabel}: sessions lost (of ${one.tabs})`, 'stormOneTab', 'sessionsLost'),
+    stormRow(`${manyLabel}: refresh grants per expiry`, 'stormTabs', 'refreshGrantsPerExpiry'),
+    stormRow(`${manyLabel}: failed calls (of ${many.tabs * many.callsPerTab * many.rounds})`, 'stormTabs', 'failedCalls'),
+    stormRow(`${manyLabel}: sessions lost (of ${many.tabs})`, 'stormTabs', 'sessionsLost'),
+  ];
+}
+
+function ratio(ours, peer) {
+  if (typeof ours !== 'number' || typeof peer !== 'number') return 'n/a';
+  if (ours < 0 || peer <= 0) return '—';
+  return `${(ours / peer).toFixed(2)}×`;
+}
+
+export function formatTable(summary, sdks, { machine, settings }) {
+  const peers = sdks.filter((sdk) => sdk.name !== OURS);
+  const notes = new Map(); // `${sdk} ${run}` → the footnote, numbered in order of appearance
+  const cell = (sdk, row) => {
+    const s = summary[sdk.name];
+    const error = row.run && s.errors[row.run];
+    if (error) {
+      const key = `${sdk.name} ${row.run}`;
+      if (!notes.has(key)) notes.set(key, `${notes.size + 1}. ${sdk.name}, ${row.run}: ${error}`);
+      return `${sdk.name === OURS ? 'not yet' : 'n/a'} [${[...notes.keys()].indexOf(key) + 1}]`;
+    }
+    const value = row.value(s);
+    if (value === undefined || value === null) return 'n/a';
+    return row.text ? row.text(s) : String(value);
+  };
+  const header = ['Figure', ...sdks.map((sdk) => `${sdk.name} ${sdk.version}`), ...peers.map((peer) => `ours ÷ ${peer.name}`)];
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i ? ' ---: ' : ' --- ')).join('|')}|`];
+  for (const row of rows(settings)) {
+    const ours = row.value(summary[OURS]);
+    const cells = [row.label, ...sdks.map((sdk) => cell(sdk, row)), ...peers.map((peer) => (row.ratio === false ? '—' : ratio(ours, row.value(summary[peer.name]))))];
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  const intro =
+    `Medians of ${settings.timingRepetitions} runs (page loads) or ${settings.stormRepetitions} runs (storms); ` +
+    `API call overhead over ${settings.apiCalls} sequential calls. ${machine.cpuModel}, ${machine.cores} cores, Node ${machine.node}, Chromium ${machine.chromium}.`;
+  const legend = [
+    'Requests: what the authorization server and the API received, CORS preflights included. Times: from the navigation start',
+    `(callback page, or reload) to the SDK reporting a signed-in user. Storms: the pages' clock jumps past the access token's expiry (TTL ${settings.stormAccessTokenTtlSeconds} s)`,
+    'and the API forgets the old token; every call is the SDK\'s own way: spa-oauth sdk.fetch, auth0-spa-js getTokenSilently + fetch,',
+    'oidc-client-ts getUser (signinSilent when expired) + fetch. Lost: signed out, or the next call fails (grant revoked by refresh token reuse detection).',
+  ];
+  return [intro, '', ...lines, '', ...legend, ...(notes.size ? ['', ...notes.values()] : [])].join('\n');
+}
+
+const roundAll = (values, digits) => values.map((v) => round(v, digits));
+
+/** Raw runs with times rounded to what the browser's timer resolves (0.1 ms). */
+function rawRuns(results) {
+  return Object.fromEntries(
+    Object.entries(results).map(([name, { runs }]) => [
+      name,
+      {
+        login: (runs.login ?? []).map(({ loginCallback, returningUser }) => ({
+          loginCallback: { ...loginCallback, ms: round(loginCallback.ms, 1) },
+          returningUser: { ...returningUser, ms: round(returningUser.ms, 1) },
+        })),
+        calls: (runs.calls ?? []).map((run) => ({ rawMs: roundAll(run.rawMs, 1), sdkMs: roundAll(run.sdkMs, 1) })),
+        stormOneTab: runs.stormOneTab ?? [],
+        stormTabs: runs.stormTabs ?? [],
+      },
+    ]),
+  );
+}
+
+/** Pretty JSON with arrays of plain values kept on one line, so the file stays readable in a diff. */
+export function toJson({ machine, settings, summary, results }) {
+  const text = JSON.stringify({ machine, settings, summary, runs: rawRuns(results) }, null, 2);
+  // JSON.stringify escapes newlines inside strings, so every raw newline here separates elements.
+  return `${text.replace(/\[\s*([^[\]{}]*?)\s*\]/g, (_, inner) => `[${inner.replace(/\s*\n\s*/g, ' ')}]`)}\n`;
+}
