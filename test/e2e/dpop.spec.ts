@@ -1,6 +1,6 @@
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createHash, randomUUID } from 'node:crypto';
-import { expect, loginOnHarness, openHarness, readSdkRecord, test } from './fixtures';
+import { expect, loginOnHarness, openHarness, pauseClock, readSdkRecord, test } from './fixtures';
 
 const DPOP = { dpop: true };
 
@@ -86,8 +86,7 @@ test('DPoP asked for but a Bearer token issued: dpop_not_supported, nothing stor
 
 test('DPoP: a refresh carries a proof and keeps the token bound to the same key', async ({ page, context, stack }) => {
   stack.auth.setAccessTokenTtl(60);
-  await context.clock.install();
-  await context.clock.pauseAt(Date.now() + 1000);
+  await pauseClock(context);
   await loginOnHarness(page, stack, DPOP);
   const pageNow = await page.evaluate(() => Date.now());
   // Into the refresh window (under 30 s left) but not past expiry: the API checks each proof's iat

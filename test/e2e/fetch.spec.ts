@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, loginOnHarness, openHarness, test } from './fixtures';
+import { expect, loginOnHarness, openHarness, pauseClock, test } from './fixtures';
 
 /** Authorization and DPoP headers the browser actually sent, per URL, from now on. */
 function recordAuthHeaders(page: Page) {
@@ -100,8 +100,7 @@ test.describe('a token that expires at the API mid-session', () => {
   test.beforeEach(async ({ page, context, stack }) => {
     stack.auth.setAccessTokenTtl(2);
     // The page's clock stands still, so the SDK still believes the token valid when the API no longer does.
-    await context.clock.install();
-    await context.clock.pauseAt(Date.now() + 1000);
+    await pauseClock(context);
     await loginOnHarness(page, stack, { refreshLeewaySeconds: 0 });
     await new Promise((resolve) => setTimeout(resolve, 2500));
   });

@@ -1,4 +1,4 @@
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type BrowserContext, type Page } from '@playwright/test';
 import { startStack, type Stack } from '../fixtures/stack.mjs';
 
 export type { Stack };
@@ -96,4 +96,20 @@ export function readSdkRecord<T>(page: Page, suffix: string, inspect: string = '
       }),
     { suffix, inspect },
   ) as Promise<T>;
+}
+
+/**
+ * Installs a paused clock in every page of `context`, so only the test moves time (refresh timers
+ * fire only through `clock.runFor`, and `clock.setSystemTime` passes expiry without firing them).
+ */
+export async function pauseClock(context: BrowserContext) {
+  await context.clock.install();
+  await context.clock.pauseAt(Date.now() + 1000);
+}
+
+/** Opens another tab of the same browser context on the harness, sharing the stored session. */
+export async function openSecondTab(context: BrowserContext, stack: Stack, options: HarnessOptions = {}) {
+  const tab = await context.newPage();
+  await openHarness(tab, stack, options);
+  return tab;
 }

@@ -1,13 +1,8 @@
 import type { BrowserContext, Page } from '@playwright/test';
-import { expect, loginOnHarness, openHarness, test } from './fixtures';
+import { expect, loginOnHarness, openHarness, openSecondTab, pauseClock, test } from './fixtures';
 
 const TTL_SECONDS = 60;
 
-/** Pauses every page's clock so that only the test moves time, and no refresh timer fires by itself. */
-async function freezeClock(context: BrowserContext) {
-  await context.clock.install();
-  await context.clock.pauseAt(Date.now() + 1000);
-}
 
 /** Moves every page's Date past the access token's expiry without firing timers. */
 async function passExpiry(context: BrowserContext, page: Page) {
@@ -31,7 +26,7 @@ function concurrentCalls(page: Page, count: number, api: string) {
 
 test('one tab, 20 concurrent calls after expiry: exactly one refresh_token grant, every call succeeds', async ({ page, context, stack }) => {
   stack.auth.setAccessTokenTtl(TTL_SECONDS);
-  await freezeClock(context);
+  await pauseClock(context);
   await loginOnHarness(page, stack);
   await passExpiry(context, page);
   const results = await concurrentCalls(page, 20, stack.api.origin);
@@ -44,7 +39,7 @@ test('one tab, 20 concurrent calls after expiry: exactly one refresh_token grant
 
 test('three tabs × 10 concurrent calls, five rounds: one grant per round, no failure, grant still valid', async ({ page, context, stack }) => {
   stack.auth.setAccessTokenTtl(TTL_SECONDS);
-  await freezeClock(context);
+  await pauseClock(context);
   await loginOnHarness(page, stack);
   const tabs = [page, await context.newPage(), await context.newPage()];
   await openHarness(tabs[1], stack);
@@ -65,10 +60,9 @@ test('three tabs × 10 concurrent calls, five rounds: one grant per round, no fa
 
 test('authorization server down while a refresh is due: retryable error, every tab signed in; back up: next call works', async ({ page, context, stack }) => {
   stack.auth.setAccessTokenTtl(TTL_SECONDS);
-  await freezeClock(context);
+  await pauseClock(context);
   await loginOnHarness(page, stack);
-  const second = await context.newPage();
-  await openHarness(second, stack);
+  const second = await openSecondTab(context, stack);
   stack.auth.setOutage('down');
   await passExpiry(context, page);
   const error = await page.evaluate(() =>
@@ -93,10 +87,9 @@ test('authorization server down while a refresh is due: retryable error, every t
 
 test('the grant revoked at the server: every tab signed out, logout event with reason invalid_grant', async ({ page, context, stack }) => {
   stack.auth.setAccessTokenTtl(TTL_SECONDS);
-  await freezeClock(context);
+  await pauseClock(context);
   await loginOnHarness(page, stack);
-  const second = await context.newPage();
-  await openHarness(second, stack);
+  const second = await openSecondTab(context, stack);
   stack.auth.revokeAllGrants();
   await passExpiry(context, page);
   const code = await page.evaluate(() => (window as any).sdk.getAccessToken().catch((e: any) => e.code));
@@ -109,8 +102,7 @@ test('the grant revoked at the server: every tab signed out, logout event with r
 
 test('logout() in one tab: the other is signed out within a second, sends no token, and the refresh token is revoked', async ({ page, context, stack }) => {
   await loginOnHarness(page, stack);
-  const second = await context.newPage();
-  await openHarness(second, stack);
+  const second = await openSecondTab(context, stack);
   expect(stack.auth.activeRefreshTokens()).toHaveLength(1);
   await page.evaluate(() => (window as any).sdk.logout({ localOnly: true }));
   await expect.poll(() => second.evaluate(() => (window as any).sdk.isAuthenticated), { timeout: 1000 }).toBe(false);
@@ -126,7 +118,7 @@ test('logout() in one tab: the other is signed out within a second, sends no tok
 test('no refresh token issued: after expiry getAccessToken() rejects with login_required', async ({ page, context, stack }) => {
   stack.auth.setAccessTokenTtl(TTL_SECONDS);
   stack.auth.setIssueRefreshToken(false);
-  await freezeClock(context);
+  await pauseClock(context);
   await loginOnHarness(page, stack);
   expect(await page.evaluate(() => (window as any).sdk.getAccessToken().then((t: string) => typeof t))).toBe('string');
   await passExpiry(context, page);

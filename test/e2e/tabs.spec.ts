@@ -1,12 +1,8 @@
 import type { BrowserContext, Page } from '@playwright/test';
-import { expect, loginOnHarness, openHarness, test } from './fixtures';
+import { expect, loginOnHarness, openHarness, openSecondTab, pauseClock, test } from './fixtures';
 
 const TTL_SECONDS = 60;
 
-async function pausedClock(context: BrowserContext) {
-  await context.clock.install();
-  await context.clock.pauseAt(Date.now() + 1000);
-}
 
 /** Lets a page report itself hidden or visible, as a background tab would. */
 async function controllableVisibility(context: BrowserContext) {
@@ -29,10 +25,9 @@ const refreshEvents = (page: Page) => page.evaluate(() => (window as any).events
 
 test('visible tabs refresh ahead of expiry on their own, and two tabs’ timers make one refresh', async ({ page, context, stack }) => {
   stack.auth.setAccessTokenTtl(TTL_SECONDS);
-  await pausedClock(context);
+  await pauseClock(context);
   await loginOnHarness(page, stack);
-  const second = await context.newPage();
-  await openHarness(second, stack);
+  const second = await openSecondTab(context, stack);
   // Due at expiry minus the 30 s leeway; no call is made, only time passes.
   await context.clock.runFor((TTL_SECONDS - 29) * 1000);
   await expect.poll(() => stack.auth.counts.token.refresh_token ?? 0).toBe(1);
@@ -46,7 +41,7 @@ test('visible tabs refresh ahead of expiry on their own, and two tabs’ timers 
 test('a hidden tab does not refresh on its own; it catches up when it becomes visible', async ({ page, context, stack }) => {
   stack.auth.setAccessTokenTtl(TTL_SECONDS);
   await controllableVisibility(context);
-  await pausedClock(context);
+  await pauseClock(context);
   await loginOnHarness(page, stack);
   await setHidden(page, true);
   await context.clock.runFor((TTL_SECONDS + 5) * 1000);
@@ -61,7 +56,7 @@ test('a hidden tab does not refresh on its own; it catches up when it becomes vi
 
 test('after a failed automatic refresh, the online event retries at once', async ({ page, context, stack }) => {
   stack.auth.setAccessTokenTtl(TTL_SECONDS);
-  await pausedClock(context);
+  await pauseClock(context);
   await loginOnHarness(page, stack);
   stack.auth.setOutage('down');
   await context.clock.runFor((TTL_SECONDS - 29) * 1000);
@@ -79,8 +74,7 @@ test('after a failed automatic refresh, the online event retries at once', async
 });
 
 test('a login in one tab reaches the others without a reload', async ({ page, context, stack }) => {
-  const second = await context.newPage();
-  await openHarness(second, stack);
+  const second = await openSecondTab(context, stack);
   expect(await second.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
   await loginOnHarness(page, stack);
   await expect.poll(() => second.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
