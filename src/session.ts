@@ -46,6 +46,7 @@ export interface SessionDeps {
 
 const SESSION_KEY = 'session';
 const MAX_BACKOFF_MS = 60_000;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function isSession(value: unknown): value is Session {
   const s = value as Session | undefined;
@@ -114,10 +115,14 @@ export function createSession(deps: SessionDeps) {
     if (!current?.refreshToken || !isPageVisible()) return;
     const due = current.expiresAt - leewayMs(current) - now();
     const backoff = failures ? Math.min(1000 * 2 ** (failures - 1), MAX_BACKOFF_MS) : 0;
-    const delay = Math.max(due, backoff, 0);
+    // setTimeout fires at once for delays past 2^31 - 1 ms (about 24.8 days), so long-lived
+    // tokens wake up early and re-arm instead of refreshing.
+    const delay = Math.min(Math.max(due, backoff, 0), MAX_TIMER_MS);
     const stale = current.accessToken;
     timer = setTimeout(() => {
-      if (current?.accessToken === stale) void refresh(stale).catch(() => undefined);
+      if (current?.accessToken !== stale) return;
+      if (isFresh(current)) schedule();
+      else void refresh(stale).catch(() => undefined);
     }, delay);
   }
 

@@ -81,3 +81,13 @@ test('a login in one tab reaches the others without a reload', async ({ page, co
   expect(await second.evaluate(() => (window as any).sdk.user.sub)).toBe('alice');
   expect(await second.evaluate(() => (window as any).events.map((e: any) => e.type))).toContain('login');
 });
+
+test('a token that lives longer than a timer can wait (24.8 days) is not refreshed early', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(30 * 24 * 60 * 60);
+  await pauseClock(context);
+  await loginOnHarness(page, stack);
+  await context.clock.runFor(5_000);
+  await page.waitForTimeout(300);
+  expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
+  expect(await refreshEvents(page)).toBe(0);
+});
