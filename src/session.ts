@@ -73,6 +73,8 @@ export function createSession(deps: SessionDeps) {
   let current: Session | null = null;
   let inflight: Promise<Session> | null = null;
   let failures = 0;
+  // True while the memory copy is newer than IndexedDB (a write failed): memory then wins.
+  let unsaved = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const channel = openTabChannel(config.namespace, (message) => void onTabMessage(message));
@@ -133,6 +135,7 @@ export function createSession(deps: SessionDeps) {
 
   /** Re-reads the stored session, in case this tab missed a message while it was hidden. */
   async function resync() {
+    if (unsaved) return;
     const stored = await readStored().catch(() => current);
     const wasSignedIn = current !== null;
     if (!stored) return endLocally('other_tab');
@@ -148,7 +151,7 @@ export function createSession(deps: SessionDeps) {
   }
 
   async function refreshUnderLock(stale: string): Promise<Session> {
-    const stored = await readStored();
+    const stored = unsaved ? current : await readStored();
     if (!stored) {
       endLocally('other_tab');
       throw new OAuthError('login_required', 'the session was ended in another tab; call login()');
@@ -195,11 +198,28 @@ export function createSession(deps: SessionDeps) {
       user: tokens.claims ?? stored.user,
     };
     let written = false;
-    // Compare-and-set: a logout in another tab while this refresh was in flight must win.
-    await store.update(SESSION_KEY, (old) => {
-      written = isSession(old) && old.refreshToken === stored.refreshToken;
-      return written ? next : old;
-    });
+    try {
+      if (unsaved) {
+        await store.setMany([[SESSION_KEY, next]]);
+        written = true;
+      } else {
+        // Compare-and-set: a logout in another tab while this refresh was in flight must win.
+        await store.update(SESSION_KEY, (old) => {
+          written = isSession(old) && old.refreshToken === stored.refreshToken;
+          return written ? next : old;
+        });
+      }
+      unsaved = false;
+    } catch (cause) {
+      // The old refresh token is spent at the server, so losing the new one would end the
+      // session at the next refresh: keep it in this tab and say so.
+      written = true;
+      unsaved = true;
+      emitter.emit({
+        type: 'error',
+        error: new OAuthError('storage_unavailable', 'the refreshed session could not be saved to IndexedDB; it is kept in this tab only', { cause }),
+      });
+    }
     if (!written) {
       endLocally('other_tab');
       throw new OAuthError('login_required', 'the session was ended in another tab during the refresh; call login()');
@@ -214,7 +234,10 @@ export function createSession(deps: SessionDeps) {
   async function refreshFailed(error: OAuthError, stored: Session): Promise<OAuthError> {
     if (error.code === 'invalid_grant') {
       // The server says the grant is over (revoked, expired or a reused refresh token).
-      await store.update(SESSION_KEY, (old) => (isSession(old) && old.refreshToken === stored.refreshToken ? undefined : old));
+      await store
+        .update(SESSION_KEY, (old) => (isSession(old) && old.refreshToken === stored.refreshToken ? undefined : old))
+        .catch(() => undefined);
+      unsaved = false;
       channel.post({ type: 'logout' });
       endLocally('invalid_grant');
       return new OAuthError('login_required', 'the authorization server ended the session (invalid_grant); call login()', {
@@ -299,9 +322,13 @@ export function createSession(deps: SessionDeps) {
      */
     async end(reason: LogoutReason): Promise<{ idToken?: string }> {
       const ended = current ?? (await readStored().catch(() => null));
-      await store.delMany([SESSION_KEY]);
-      channel.post({ type: 'logout' });
+      // A failed delete must not keep the user signed in here: memory and the other tabs go first.
       endLocally(reason);
+      unsaved = false;
+      await store.delMany([SESSION_KEY]).catch((cause) =>
+        emitter.emit({ type: 'error', error: new OAuthError('storage_unavailable', 'the session could not be removed from IndexedDB and may come back on the next reload; clear the site data to be sure', { cause }) }),
+      );
+      channel.post({ type: 'logout' });
       const token = ended?.refreshToken ?? ended?.accessToken;
       if (token) await revoke(token).catch((err) => emitter.emit({ type: 'error', error: toOAuthError(err, 'the revocation') }));
       return { idToken: ended?.idToken };

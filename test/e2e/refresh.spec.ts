@@ -141,3 +141,26 @@ test('a reload mid-session keeps the session and makes no request while the toke
   expect(outside).toEqual([]);
   expect(stack.auth.counts.requests).toBe(before);
 });
+
+test('a refreshed session that cannot be written to IndexedDB is kept in the tab, with an error event', async ({ page, context, stack }) => {
+  await context.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (...args: Parameters<typeof put>) {
+      if ((window as any).__failWrites) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put.apply(this, args);
+    };
+  });
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  await pauseClock(context);
+  await loginOnHarness(page, stack);
+  await page.evaluate(() => ((window as any).__failWrites = true));
+  await passExpiry(context, page);
+  const status = await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin);
+  expect(status).toBe(200);
+  expect(await page.evaluate(() => (window as any).events.find((e: any) => e.type === 'error')?.error.code)).toBe('storage_unavailable');
+  // The rotated refresh token was kept: the next expiry refreshes with it instead of tripping reuse detection.
+  await passExpiry(context, page);
+  expect(await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin)).toBe(200);
+  expect(stack.auth.counts.token.refresh_token).toBe(2);
+  expect(stack.auth.tokenRequests().filter((r: any) => r.status !== 200)).toEqual([]);
+});
