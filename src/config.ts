@@ -85,7 +85,7 @@ function parseOrigins(value: unknown): Set<string> {
   return origins;
 }
 
-function positiveNumber(field: string, value: unknown, fallback: number): number {
+function nonNegativeNumber(field: string, value: unknown, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
     throw invalid(field, `must be a non-negative number, got ${String(value)}`);
@@ -118,7 +118,7 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
   const storage = options.storage ?? 'indexeddb';
   if (storage !== 'indexeddb' && storage !== 'memory') throw invalid('storage', `must be "indexeddb" or "memory", got "${String(storage)}"`);
   if (options.dpop !== undefined && typeof options.dpop !== 'boolean') throw invalid('dpop', 'must be true or false');
-  const requestTimeoutMs = positiveNumber('requestTimeoutMs', options.requestTimeoutMs, 10_000);
+  const requestTimeoutMs = nonNegativeNumber('requestTimeoutMs', options.requestTimeoutMs, 10_000);
   if (requestTimeoutMs === 0) throw invalid('requestTimeoutMs', 'must be greater than 0');
 
   return {
@@ -130,7 +130,7 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
     apiOrigins: parseOrigins(options.apiOrigins),
     resource: resourceList,
     storage,
-    refreshLeewaySeconds: positiveNumber('refreshLeewaySeconds', options.refreshLeewaySeconds, 30),
+    refreshLeewaySeconds: nonNegativeNumber('refreshLeewaySeconds', options.refreshLeewaySeconds, 30),
     requestTimeoutMs,
     dpop: options.dpop ?? false,
     namespace: `spa-oauth:${issuer.href}:${options.clientId}`,

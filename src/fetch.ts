@@ -72,8 +72,9 @@ export function createAuthorizedFetch(
 
     const token = await source.getAccessToken();
     const request = new Request(input, init);
-    // A stream can be read once only, so a request with one is never retried.
-    const spare = init?.body instanceof ReadableStream ? undefined : request.clone();
+    // A stream can be read once only, so a request with one is never retried; a request without
+    // a body is not consumed by sending it, so only a replayable body costs a copy.
+    const spare = init?.body instanceof ReadableStream ? undefined : request.body ? request.clone() : request;
     const first = await send(request, url, token);
     if (first instanceof Response) return first;
     if (!spare || !wantsRetry(first)) return first.response;

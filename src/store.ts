@@ -9,8 +9,6 @@ export type StorageKind = 'indexeddb' | 'memory';
  * either the old records or the new ones, never a mix.
  */
 export interface Store {
-  /** False once IndexedDB has failed and the store fell back to memory. */
-  readonly persistent: boolean;
   getMany(keys: string[]): Promise<unknown[]>;
   setMany(entries: Array<[string, unknown]>): Promise<void>;
   delMany(keys: string[]): Promise<void>;
@@ -97,9 +95,6 @@ export function openStore(
   }
 
   return {
-    get persistent() {
-      return persistent;
-    },
     getMany: (keys) => run((store) => getMany(keys.map(prefixed), store), () => memory.getMany(keys.map(prefixed))),
     setMany: (entries) => {
       const full = entries.map(([key, value]): [string, unknown] => [prefixed(key), value]);
