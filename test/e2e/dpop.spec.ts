@@ -1,4 +1,4 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createHash, randomUUID } from 'node:crypto';
 import { expect, loginOnHarness, openHarness, pauseClock, readSdkRecord, test } from './fixtures';
 
@@ -34,7 +34,6 @@ test('DPoP: the token replayed as Bearer, or with a proof from another key, is r
     .setProtectedHeader({ alg: 'ES256', typ: 'dpop+jwt', jwk })
     .setIssuedAt()
     .sign(privateKey);
-  expect(await calculateJwkThumbprint(jwk)).toBeTruthy();
   const otherKey = await fetch(url, { headers: { authorization: `DPoP ${token}`, dpop: proof } });
   expect(otherKey.status).toBe(401);
 });
