@@ -201,21 +201,27 @@ test('an invalid discovery document: invalid_response naming the URL', async ({ 
   expect(error.message).toContain(`${stack.other.origin}/.well-known/openid-configuration`);
 });
 
-test('a token response without access_token: invalid_response, nothing stored', async ({ page, stack }) => {
-  await openHarness(page, stack);
-  const callback = await captureCallback(page, stack.app.origin);
-  await page.route(`${stack.auth.issuer}/token`, async (route) => {
-    const response = await route.fetch();
-    const body = await response.json();
-    delete body.access_token;
-    await route.fulfill({ response, json: body });
+const badTokenResponses: Array<[string, (body: Record<string, unknown>) => void]> = [
+  ['without access_token', (body) => delete body.access_token],
+  ['with token_type "MAC"', (body) => (body.token_type = 'MAC')],
+];
+for (const [what, tamper] of badTokenResponses) {
+  test(`a token response ${what}: invalid_response, nothing stored`, async ({ page, stack }) => {
+    await openHarness(page, stack);
+    const callback = await captureCallback(page, stack.app.origin);
+    await page.route(`${stack.auth.issuer}/token`, async (route) => {
+      const response = await route.fetch();
+      const body = await response.json();
+      tamper(body);
+      await route.fulfill({ response, json: body });
+    });
+    await page.goto(callback);
+    await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+    expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('invalid_response');
+    expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+    expect(await sessionRecord(page)).toBeUndefined();
   });
-  await page.goto(callback);
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-  expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('invalid_response');
-  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
-  expect(await sessionRecord(page)).toBeUndefined();
-});
+}
 
 for (const [claim, value] of [['nonce', 'not-the-saved-nonce'], ['aud', 'some-other-client']] as const) {
   test(`an ID token with the wrong ${claim}: invalid_response, nothing stored`, async ({ page, stack }) => {
