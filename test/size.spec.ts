@@ -1,10 +1,11 @@
 import { expect, test } from '@playwright/test';
 import { measure } from '../scripts/size.mjs';
 
-// Size is deterministic, so unlike speed it belongs in a test. The issue's target for the finished
-// SDK is 12 KB gzipped; oauth4webapi alone is 8.2 KB of it and the SDK does not meet the target
-// yet, so this ceiling stops growth while the gap is closed (see README, "Size").
-const CEILING_GZIP_BYTES = 15 * 1024;
+// Size is deterministic, so unlike speed it belongs in a test. Issue 5 asks for 12 KB gzipped,
+// which the oauth4webapi functions the SDK needs (8,410 B on their own) leave no room for; see
+// `npm run size` and README "Size". Until that is settled, this ceiling sits just above today's
+// 14,927 B so that any growth fails here and has to be argued for.
+const CEILING_GZIP_BYTES = 15_000;
 
 test('dist/spa-oauth.iife.js stays under its gzipped size ceiling', () => {
   const { gzipped } = measure();
