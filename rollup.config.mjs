@@ -2,6 +2,9 @@ import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
 
+// Shared with scripts/size.mjs, which measures the dependencies' share minified the same way.
+export const terserOptions = { ecma: 2020, module: false };
+
 const typescriptOptions = { tsconfig: './tsconfig.json', declaration: false, outDir: 'dist', rootDir: 'src' };
 
 // tsc writes one declaration file per module under dist/types; this is the entry that package.json names.
@@ -24,6 +27,6 @@ export default [
     // One file for a plain <script> tag: dependencies bundled, minified, global SpaOAuth.
     input: 'src/index.ts',
     output: { file: 'dist/spa-oauth.iife.js', format: 'iife', name: 'SpaOAuth', sourcemap: true },
-    plugins: [nodeResolve({ browser: true }), typescript(typescriptOptions), terser({ ecma: 2020, module: false })],
+    plugins: [nodeResolve({ browser: true }), typescript(typescriptOptions), terser(terserOptions)],
   },
 ];

@@ -32,10 +32,11 @@ function namesImportedFrom(dependency) {
  * as rollup.config.mjs does for the IIFE: the floor that dependency puts under the bundle.
  */
 async function dependencyShare(dependency) {
-  const [{ rollup }, { default: nodeResolve }, { default: terser }] = await Promise.all([
+  const [{ rollup }, { default: nodeResolve }, { default: terser }, { terserOptions }] = await Promise.all([
     import('rollup'),
     import('@rollup/plugin-node-resolve'),
     import('@rollup/plugin-terser'),
+    import('../rollup.config.mjs'),
   ]);
   const names = namesImportedFrom(dependency);
   const entry = {
@@ -44,7 +45,7 @@ async function dependencyShare(dependency) {
     load: (id) => (id === 'entry' ? `export { ${names.join(', ')} } from '${dependency}';` : null),
   };
   const bundle = await rollup({ input: 'entry', plugins: [entry, nodeResolve({ browser: true })] });
-  const { output } = await bundle.generate({ format: 'iife', name: 'X', plugins: [terser({ ecma: 2020, module: false })] });
+  const { output } = await bundle.generate({ format: 'iife', name: 'X', plugins: [terser(terserOptions)] });
   return { names: names.length, gzipped: gzipped(output[0].code) };
 }
 
