@@ -7,7 +7,7 @@
 // moves under everyone's feet; a string that is gone is an error, never skipped).
 // Slow (a build and a browser run per mutant), so it is not part of `npm test` or CI.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -147,6 +147,7 @@ async function main() {
   }
 
   const runnable = mutants.filter((m) => !errors.some((e) => e.mutant === m));
+  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
   const survivors = [];
   let killed = 0;
   for (const [index, mutant] of runnable.entries()) {
