@@ -7,15 +7,16 @@
 // moves under everyone's feet; a string that is gone is an error, never skipped).
 // Slow (a build and a browser run per mutant), so it is not part of `npm test` or CI.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const LIST = join(ROOT, 'test', 'mutants.json');
 // The original text of the file a mutant is in, kept on disk so that even a killed run can be
-// undone: the next run restores it before doing anything else.
-const BACKUP = join(ROOT, 'test-results', 'mutant-backup.json');
+// undone: the next run restores it before doing anything else. (Not under test-results/, which
+// Playwright empties when it starts.)
+const BACKUP = join(ROOT, '.mutant-backup.json');
 const REPORT = join(ROOT, 'test-results', 'mutant-report.json');
 
 const args = process.argv.slice(2);
@@ -147,7 +148,6 @@ async function main() {
   }
 
   const runnable = mutants.filter((m) => !errors.some((e) => e.mutant === m));
-  mkdirSync(join(ROOT, 'test-results'), { recursive: true });
   const survivors = [];
   let killed = 0;
   for (const [index, mutant] of runnable.entries()) {
