@@ -77,6 +77,62 @@ test('only the allow-listed origin gets the token; look-alikes and other origins
   expect(toApi.every((r: any) => r.authorization?.startsWith('Bearer '))).toBe(true);
 });
 
+test('an origin that merely starts with an allowed one (a longer port, a longer host) gets no token', async ({ page, stack }) => {
+  // Two more allowed origins with nothing behind them: the test answers for them, and for their
+  // look-alikes, so what the browser really sends to each can be read.
+  const allowed = ['http://127.0.0.1:655', 'http://localhost'];
+  await loginOnHarness(page, stack, { apiOrigins: [stack.api.origin, ...allowed] });
+  const sent = new Map<string, string | undefined>();
+  await page.route(/^http:\/\/(127\.0\.0\.1:655|localhost)/, (route) => {
+    const request = route.request();
+    if (request.method() === 'GET') sent.set(request.url(), request.headers().authorization);
+    return route.fulfill({
+      status: 200,
+      body: 'ok',
+      headers: {
+        'access-control-allow-origin': stack.app.origin,
+        'access-control-allow-headers': 'authorization, dpop',
+      },
+    });
+  });
+  const lookAlikes = ['http://127.0.0.1:6553/x', 'http://localhost:8080/x', 'http://localhost.evil.test/x'];
+  const targets = [...allowed.map((origin) => `${origin}/x`), ...lookAlikes];
+  const statuses = await page.evaluate(
+    (targets) => Promise.all(targets.map((url) => (window as any).sdk.fetch(url).then((r: Response) => r.status))),
+    targets,
+  );
+  expect(statuses).toEqual(targets.map(() => 200));
+  const token = await page.evaluate(() => (window as any).sdk.getAccessToken());
+  expect(targets.map((url) => [url, sent.get(url)])).toEqual([
+    ...allowed.map((origin) => [`${origin}/x`, `Bearer ${token}`]),
+    ...lookAlikes.map((url) => [url, undefined]),
+  ]);
+});
+
+test('a 401 invalid_token is retried once, after one refresh; a second 401 is returned, not retried again', async ({ page, stack }) => {
+  await loginOnHarness(page, stack);
+  const status = await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/reject`).then((r: Response) => r.status), stack.api.origin);
+  expect(status).toBe(401);
+  const rejected = stack.api.requests.filter((r: any) => r.path === '/api/reject' && r.method === 'GET');
+  expect(rejected.map((r: any) => r.status)).toEqual([401, 401]);
+  // The retry carried the refreshed token, not the rejected one again.
+  expect(rejected[0].authorization).not.toBe(rejected[1].authorization);
+  expect(stack.auth.counts.token.refresh_token).toBe(1);
+});
+
+for (const error of ['invalid_request', 'insufficient_scope', '']) {
+  test(`a 401 with ${error ? `error="${error}"` : 'a bare challenge'} is returned as it is: no refresh, no retry`, async ({ page, stack }) => {
+    await loginOnHarness(page, stack);
+    const status = await page.evaluate(
+      ({ api, error }) => (window as any).sdk.fetch(`${api}/api/reject?error=${error}`).then((r: Response) => r.status),
+      { api: stack.api.origin, error },
+    );
+    expect(status).toBe(401);
+    expect(stack.api.requests.filter((r: any) => r.path === '/api/reject' && r.method === 'GET')).toHaveLength(1);
+    expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
+  });
+}
+
 test('a relative URL resolves against the page: with the page origin allowed it gets the token', async ({ page, stack }) => {
   await loginOnHarness(page, stack, { apiOrigins: [stack.app.origin] });
   const sent = recordAuthHeaders(page);
@@ -106,13 +162,13 @@ test('not signed in: a request to an API origin rejects with login_required befo
   expect(status).toBe(200);
 });
 
-test.describe('a token that expires at the API mid-session', () => {
+test.describe('a token the API stops accepting mid-session', () => {
   test.beforeEach(async ({ page, context, stack }) => {
-    stack.auth.setAccessTokenTtl(2);
-    // The page's clock stands still, so the SDK still believes the token valid when the API no longer does.
+    // The page's clock stands still, so to the SDK the token stays valid for its hour; the server
+    // forgets it (as at its expiry or a revocation), so the API answers invalid_token.
     await pauseClock(context);
-    await loginOnHarness(page, stack, { refreshLeewaySeconds: 0 });
-    await new Promise((resolve) => setTimeout(resolve, 2500));
+    await loginOnHarness(page, stack);
+    stack.auth.store.deleteModels(['AccessToken']);
   });
 
   test('GET: one refresh and one retry', async ({ page, stack }) => {

@@ -113,3 +113,72 @@ export async function openSecondTab(context: BrowserContext, stack: Stack, optio
   await openHarness(tab, stack, options);
   return tab;
 }
+
+/**
+ * Where any secret the authorization server issued (see `stack.auth.issuedTokens()`) can be found
+ * in the page's `events` or in the errors collected in `window.thrown`: every string reachable
+ * through `cause` chains and all own properties (non-enumerable ones too, so `message` and
+ * `stack`), entries of URLSearchParams, Headers and Maps, and the body of any readable Response.
+ * Returns the paths where one was found; `[]` means no leak.
+ */
+export async function findLeakedTokens(page: Page, stack: Stack): Promise<string[]> {
+  const tokens = stack.auth.issuedTokens();
+  expect(tokens.length).toBeGreaterThan(0);
+  return page.evaluate(async (tokens) => {
+    const found: string[] = [];
+    const seen = new Set<unknown>();
+    async function visit(value: unknown, path: string): Promise<void> {
+      if (typeof value === 'string') {
+        if (tokens.some((token) => value.includes(token))) found.push(path);
+        return;
+      }
+      if (typeof value !== 'object' || value === null || seen.has(value) || value === window) return;
+      seen.add(value);
+      if (value instanceof URLSearchParams || value instanceof Headers || value instanceof Map) {
+        for (const [key, entry] of value.entries()) await visit([key, entry], `${path}[${String(key)}]`);
+      }
+      if ((value instanceof Response || value instanceof Request) && !value.bodyUsed) {
+        await visit(await value.clone().text(), `${path}.body`);
+      }
+      if (value instanceof Response || value instanceof Request) await visit(value.headers, `${path}.headers`);
+      for (const key of Reflect.ownKeys(value)) {
+        let child: unknown;
+        try {
+          child = (value as Record<PropertyKey, unknown>)[key];
+        } catch {
+          continue;
+        }
+        await visit(child, `${path}.${String(key)}`);
+      }
+    }
+    const w = window as any;
+    await visit(w.events, 'events');
+    await visit(w.thrown, 'thrown');
+    return found;
+  }, tokens);
+}
+
+/**
+ * Resolves once nothing the SDK started in `page` is still running under a Web Lock (a refresh
+ * holds the session's lock until its token request is answered and stored). After a
+ * `clock.runFor`, whose timers fire synchronously, this is the proof that an automatic refresh
+ * would have happened by now, so a test can assert that one did not.
+ */
+export async function settle(page: Page) {
+  await page.evaluate(async () => {
+    const { held = [], pending = [] } = await navigator.locks.query();
+    const names = new Set([...held, ...pending].map((lock) => lock.name!));
+    await Promise.all([...names].map((name) => navigator.locks.request(name, async () => undefined)));
+  });
+}
+
+/** The query of every authorization request the page sends to the server, from now on. */
+export function recordAuthorizationRequests(page: Page, stack: Stack): URLSearchParams[] {
+  const seen: URLSearchParams[] = [];
+  const endpoint = `${stack.auth.issuer.replace(/\/$/, '')}/auth`;
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (`${url.origin}${url.pathname}` === endpoint) seen.push(url.searchParams);
+  });
+  return seen;
+}

@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, loginOnHarness, openHarness, readSdkRecord, test } from './fixtures';
+import { expect, loginOnHarness, openHarness, pauseClock, readSdkRecord, recordAuthorizationRequests, test } from './fixtures';
 
 /** Requests the page sends to a given origin, from now on. */
 function recordRequests(page: Page, origin: string): string[] {
@@ -25,6 +25,9 @@ async function captureCallback(page: Page, app: string, options: Record<string, 
 }
 
 const sessionRecord = (page: Page) => readSdkRecord(page, 'session');
+
+/** The claims of a JWT, unverified. */
+const jwtClaims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
 
 test('the demo: click Login, come back signed in, call the API, reload with no request, log out', async ({ page, stack }) => {
   await page.goto(stack.app.origin + '/');
@@ -112,6 +115,36 @@ test('a missing state is a state_mismatch and the token endpoint is never called
   expect(stack.auth.counts.token.authorization_code ?? 0).toBe(0);
 });
 
+const issTampering: Array<[string, (callback: URL) => void]> = [
+  ['names another issuer', (callback) => callback.searchParams.set('iss', 'https://evil.example')],
+  ['is missing', (callback) => callback.searchParams.delete('iss')],
+];
+for (const [what, tamper] of issTampering) {
+  test(`RFC 9207: a callback whose "iss" ${what} is invalid_response and the token endpoint is never called`, async ({ page, stack }) => {
+    await openHarness(page, stack);
+    const callback = new URL(await captureCallback(page, stack.app.origin));
+    tamper(callback);
+    await page.goto(callback.href);
+    await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+    expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('invalid_response');
+    expect(stack.auth.counts.token.authorization_code ?? 0).toBe(0);
+    expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+  });
+}
+
+test('a login left pending for over an hour cannot be completed: state_mismatch, no code exchange', async ({ page, context, stack }) => {
+  await pauseClock(context);
+  await openHarness(page, stack);
+  const callback = await captureCallback(page, stack.app.origin);
+  const pageNow = await page.evaluate(() => Date.now());
+  await context.clock.setSystemTime(pageNow + 61 * 60 * 1000);
+  await page.goto(callback);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('state_mismatch');
+  expect(stack.auth.counts.token.authorization_code ?? 0).toBe(0);
+  expect(await readSdkRecord(page, 'pending-logins')).toBeUndefined();
+});
+
 test('an error response from the server becomes an OAuthError with its code and description', async ({ page, stack }) => {
   await openHarness(page, stack);
   const callback = new URL(await captureCallback(page, stack.app.origin));
@@ -150,6 +183,70 @@ test('the callback URL loaded again after success: no crash, no second exchange,
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
   expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
   expect(stack.auth.counts.token.authorization_code).toBe(1);
+});
+
+test('a callback URL with another state, loaded while signed in, is a state_mismatch; the session stays', async ({ page, stack }) => {
+  await openHarness(page, stack);
+  const callback = new URL(await captureCallback(page, stack.app.origin));
+  await page.goto(callback.href);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+
+  callback.searchParams.set('state', 'not-the-state-of-this-session');
+  await page.goto(callback.href);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('state_mismatch');
+  expect(await page.evaluate(() => (window as any).redirectResult)).toBeUndefined();
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+  expect(stack.auth.counts.token.authorization_code).toBe(1);
+});
+
+test('an OpenID login sends a fresh nonce, and the ID token carries it back', async ({ page, stack }) => {
+  const requests = recordAuthorizationRequests(page, stack);
+  await loginOnHarness(page, stack);
+  const nonce = requests[0]?.get('nonce');
+  expect(nonce).toMatch(/^[\w-]{43}$/);
+  const idToken = await readSdkRecord<string>(page, 'session', 'r => r.idToken');
+  expect(jwtClaims(idToken).nonce).toBe(nonce);
+});
+
+test('logout() sends the server id_token_hint and post_logout_redirect_uri, and the server sends the user back', async ({ page, stack }) => {
+  await loginOnHarness(page, stack);
+  const idToken = await readSdkRecord<string>(page, 'session', 'r => r.idToken');
+  const endSession = `${stack.auth.issuer.replace(/\/$/, '')}/session/end`;
+  const logoutUrls: URL[] = [];
+  page.on('request', (request) => {
+    const url = new URL(request.url());
+    if (`${url.origin}${url.pathname}` === endSession) logoutUrls.push(url);
+  });
+  await page.evaluate(() => {
+    delete document.body.dataset.ready;
+    void (window as any).sdk.logout();
+  });
+  await page.waitForURL(`${endSession}**`);
+  await page.waitForURL(`${stack.app.origin}/harness.html`);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(Object.fromEntries(logoutUrls[0].searchParams)).toEqual({
+    client_id: stack.auth.clientId,
+    id_token_hint: idToken,
+    post_logout_redirect_uri: `${stack.app.origin}/harness.html`,
+  });
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+  expect(stack.auth.activeSessions()).toEqual([]);
+});
+
+test('a request the server never answers fails after requestTimeoutMs with a retryable network_error', async ({ page, stack }) => {
+  // Held, never answered, as by a server that accepted the connection and hung.
+  await page.route(`${stack.auth.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, () => undefined);
+  await openHarness(page, stack, { requestTimeoutMs: 300 });
+  const error = await page.evaluate(() =>
+    (window as any).sdk.login().then(
+      () => null,
+      (e: any) => ({ code: e.code, retryable: e.retryable, message: e.message }),
+    ),
+  );
+  expect(error).toMatchObject({ code: 'network_error', retryable: true });
+  expect(error.message).toContain('timed out');
 });
 
 test('a garbage session record is treated as logged out without an unhandled rejection', async ({ page, stack }) => {
@@ -223,8 +320,13 @@ for (const [what, tamper] of badTokenResponses) {
   });
 }
 
-for (const [claim, value] of [['nonce', 'not-the-saved-nonce'], ['aud', 'some-other-client']] as const) {
-  test(`an ID token with the wrong ${claim}: invalid_response, nothing stored`, async ({ page, stack }) => {
+const idTokenTampering: Array<[string, string | undefined]> = [
+  ['nonce', 'not-the-saved-nonce'],
+  ['nonce', undefined],
+  ['aud', 'some-other-client'],
+];
+for (const [claim, value] of idTokenTampering) {
+  test(`an ID token ${value === undefined ? 'without' : 'with the wrong'} ${claim}: invalid_response, nothing stored`, async ({ page, stack }) => {
     await openHarness(page, stack);
     const callback = await captureCallback(page, stack.app.origin);
     await page.route(`${stack.auth.issuer}/token`, async (route) => {
@@ -232,7 +334,8 @@ for (const [claim, value] of [['nonce', 'not-the-saved-nonce'], ['aud', 'some-ot
       const body = await response.json();
       const [header, payload, signature] = body.id_token.split('.');
       const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
-      claims[claim] = value;
+      if (value === undefined) delete claims[claim];
+      else claims[claim] = value;
       body.id_token = [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.');
       await route.fulfill({ response, json: body });
     });
