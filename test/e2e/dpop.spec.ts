@@ -1,6 +1,6 @@
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { createHash, randomUUID } from 'node:crypto';
-import { expect, loginOnHarness, openHarness, pauseClock, readSdkRecord, test } from './fixtures';
+import { expect, loginOnHarness, openHarness, pauseClock, readSdkRecord, recordAuthorizationRequests, test } from './fixtures';
 
 const DPOP = { dpop: true };
 
@@ -100,4 +100,23 @@ test('DPoP: a refresh carries a proof and keeps the token bound to the same key'
   ]);
   const [refreshToken] = stack.auth.activeRefreshTokens();
   expect(refreshToken.jkt).toBeTruthy();
+});
+
+test('DPoP: the authorization request carries dpop_jkt, the thumbprint of the key the tokens are bound to', async ({ page, stack }) => {
+  const requests = recordAuthorizationRequests(page, stack);
+  await loginOnHarness(page, stack, DPOP);
+  const jkt = requests[0]?.get('dpop_jkt');
+  expect(jkt).toMatch(/^[\w-]{43}$/);
+  expect(stack.auth.activeRefreshTokens().map((rt) => rt.jkt)).toEqual([jkt]);
+});
+
+test('DPoP: logout() drops the key, so the next login binds its tokens to a new one', async ({ page, stack }) => {
+  const requests = recordAuthorizationRequests(page, stack);
+  await loginOnHarness(page, stack, DPOP);
+  await page.evaluate(() => (window as any).sdk.logout({ localOnly: true }));
+  await loginOnHarness(page, stack, DPOP);
+  const [before, after] = requests.map((r) => r.get('dpop_jkt'));
+  expect(after).toMatch(/^[\w-]{43}$/);
+  expect(after).not.toBe(before);
+  expect(stack.auth.activeRefreshTokens().map((rt) => rt.jkt)).toContain(after);
 });

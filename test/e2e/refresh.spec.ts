@@ -1,5 +1,5 @@
 import type { BrowserContext, Page } from '@playwright/test';
-import { expect, loginOnHarness, openHarness, openSecondTab, pauseClock, test } from './fixtures';
+import { expect, findLeakedTokens, loginOnHarness, openHarness, openSecondTab, pauseClock, readSdkRecord, test } from './fixtures';
 
 const TTL_SECONDS = 60;
 
@@ -34,7 +34,7 @@ test('one tab, 20 concurrent calls after expiry: exactly one refresh_token grant
   expect(stack.auth.counts.token.refresh_token).toBe(1);
   const events = await page.evaluate(() => (window as any).events.map((e: any) => e.type));
   expect(events.filter((t: string) => t === 'refresh')).toHaveLength(1);
-  expect(JSON.stringify(await page.evaluate(() => (window as any).events))).not.toContain('eyJ');
+  expect(await findLeakedTokens(page, stack)).toEqual([]);
 });
 
 test('three tabs × 10 concurrent calls, five rounds: one grant per round, no failure, grant still valid', async ({ page, context, stack }) => {
@@ -68,15 +68,18 @@ test('authorization server down while a refresh is due: retryable error, every t
   const error = await page.evaluate(() =>
     (window as any).sdk.getAccessToken().then(
       () => null,
-      (e: any) => ({ code: e.code, retryable: e.retryable }),
+      (e: any) => ((window as any).thrown.push(e), { code: e.code, retryable: e.retryable }),
     ),
   );
   expect(error).toEqual({ code: 'network_error', retryable: true });
   for (const tab of [page, second]) expect(await tab.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
 
   stack.auth.setOutage('503');
-  const busy = await second.evaluate(() => (window as any).sdk.getAccessToken().catch((e: any) => ({ code: e.code, retryable: e.retryable })));
+  const busy = await second.evaluate(() =>
+    (window as any).sdk.getAccessToken().catch((e: any) => ((window as any).thrown.push(e), { code: e.code, retryable: e.retryable })),
+  );
   expect(busy).toEqual({ code: 'server_error', retryable: true });
+  for (const tab of [page, second]) expect(await findLeakedTokens(tab, stack)).toEqual([]);
 
   stack.auth.setOutage(null);
   const status = await second.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin);
@@ -92,10 +95,11 @@ test('the grant revoked at the server: every tab signed out, logout event with r
   const second = await openSecondTab(context, stack);
   stack.auth.revokeAllGrants();
   await passExpiry(context, page);
-  const code = await page.evaluate(() => (window as any).sdk.getAccessToken().catch((e: any) => e.code));
+  const code = await page.evaluate(() => (window as any).sdk.getAccessToken().catch((e: any) => ((window as any).thrown.push(e), e.code)));
   expect(code).toBe('login_required');
   const logout = await page.evaluate(() => (window as any).events.find((e: any) => e.type === 'logout'));
   expect(logout).toEqual({ type: 'logout', reason: 'invalid_grant' });
+  expect(await findLeakedTokens(page, stack)).toEqual([]);
   await expect.poll(() => second.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
   expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
 });
@@ -163,4 +167,81 @@ test('a refreshed session that cannot be written to IndexedDB is kept in the tab
   expect(await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin)).toBe(200);
   expect(stack.auth.counts.token.refresh_token).toBe(2);
   expect(stack.auth.tokenRequests().filter((r: any) => r.status !== 200)).toEqual([]);
+});
+
+test('the leeway is at most half the lifetime: a 60 s token with a 3600 s leeway is used for 30 s', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  await pauseClock(context);
+  await loginOnHarness(page, stack, { refreshLeewaySeconds: 3600 });
+  const loginNow = await page.evaluate(() => Date.now());
+  const first: string = await page.evaluate(() => (window as any).sdk.getAccessToken());
+  await context.clock.setSystemTime(loginNow + 29_000);
+  expect(await page.evaluate(() => (window as any).sdk.getAccessToken())).toBe(first);
+  expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
+  await context.clock.setSystemTime(loginNow + 31_000);
+  expect(await page.evaluate(() => (window as any).sdk.getAccessToken())).not.toBe(first);
+  expect(stack.auth.counts.token.refresh_token).toBe(1);
+});
+
+test('a refresh that fails for a passing reason falls back to the access token while it is still valid', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  await pauseClock(context);
+  await loginOnHarness(page, stack);
+  const token: string = await page.evaluate(() => (window as any).sdk.getAccessToken());
+  stack.auth.setOutage('down');
+  const pageNow = await page.evaluate(() => Date.now());
+  // Inside the 30 s leeway, so a refresh is due, but before expiry.
+  await context.clock.setSystemTime(pageNow + (TTL_SECONDS - 15) * 1000);
+  expect(await page.evaluate(() => (window as any).sdk.getAccessToken())).toBe(token);
+  const errors = await page.evaluate(() => (window as any).events.filter((e: any) => e.type === 'error').map((e: any) => e.error.code));
+  expect(errors).toEqual(['network_error']);
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+});
+
+test('a logout in another tab while a refresh is in flight wins: the refreshed session is not written back', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  await pauseClock(context);
+  await loginOnHarness(page, stack);
+  const second = await openSecondTab(context, stack);
+  // The refresh reaches the server and rotates the token, but its answer is held until the other
+  // tab has logged out.
+  let answered!: () => void;
+  const atServer = new Promise<void>((resolve) => (answered = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  await page.route(`${stack.auth.issuer.replace(/\/$/, '')}/token`, async (route) => {
+    const response = await route.fetch();
+    answered();
+    await released;
+    await route.fulfill({ response });
+  });
+  await passExpiry(context, page);
+  const call = page.evaluate(() => (window as any).sdk.getAccessToken().then(() => 'resolved', (e: any) => e.code));
+  await atServer;
+  await second.evaluate(() => (window as any).sdk.logout({ localOnly: true }));
+  release();
+  expect(await call).toBe('login_required');
+  expect(stack.auth.counts.token.refresh_token).toBe(1);
+  expect(await readSdkRecord(page, 'session')).toBeUndefined();
+  for (const tab of [page, second]) expect(await tab.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+});
+
+test('logout() when IndexedDB refuses to delete the session: signed out here, and an error event says so', async ({ page, context, stack }) => {
+  await context.addInitScript(() => {
+    const remove = IDBObjectStore.prototype.delete;
+    IDBObjectStore.prototype.delete = function (...args: Parameters<typeof remove>) {
+      if ((window as any).__failDeletes) throw new DOMException('The database is busy.', 'UnknownError');
+      return remove.apply(this, args);
+    };
+  });
+  await loginOnHarness(page, stack);
+  await page.evaluate(() => ((window as any).__failDeletes = true));
+  await page.evaluate(() => (window as any).sdk.logout({ localOnly: true }));
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+  const events = await page.evaluate(() => (window as any).events.map((e: any) => e.type === 'error' ? `error ${e.error.code}` : e.type));
+  expect(events).toContain('error storage_unavailable');
+  expect(await findLeakedTokens(page, stack)).toEqual([]);
 });

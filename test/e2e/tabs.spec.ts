@@ -1,5 +1,5 @@
 import type { BrowserContext, Page } from '@playwright/test';
-import { expect, loginOnHarness, openHarness, openSecondTab, pauseClock, test } from './fixtures';
+import { expect, loginOnHarness, openHarness, openSecondTab, pauseClock, settle, test } from './fixtures';
 
 const TTL_SECONDS = 60;
 
@@ -45,7 +45,7 @@ test('a hidden tab does not refresh on its own; it catches up when it becomes vi
   await loginOnHarness(page, stack);
   await setHidden(page, true);
   await context.clock.runFor((TTL_SECONDS + 5) * 1000);
-  await page.waitForTimeout(300);
+  await settle(page);
   expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
   expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
 
@@ -82,12 +82,78 @@ test('a login in one tab reaches the others without a reload', async ({ page, co
   expect(await second.evaluate(() => (window as any).events.map((e: any) => e.type))).toContain('login');
 });
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+const THIRTY_DAYS = 30 * 24 * 60 * 60;
+
 test('a token that lives longer than a timer can wait (24.8 days) is not refreshed early', async ({ page, context, stack }) => {
-  stack.auth.setAccessTokenTtl(30 * 24 * 60 * 60);
+  stack.auth.setAccessTokenTtl(THIRTY_DAYS);
   await pauseClock(context);
   await loginOnHarness(page, stack);
   await context.clock.runFor(5_000);
-  await page.waitForTimeout(300);
+  await settle(page);
+  expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
+  // The capped timer wakes up after 2^31 - 1 ms, days before the refresh is due, and re-arms.
+  await context.clock.runFor(MAX_TIMER_MS);
+  await settle(page);
   expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
   expect(await refreshEvents(page)).toBe(0);
+});
+
+test('the refresh timer never asks setTimeout for more than 2^31 - 1 ms', async ({ page, context, stack }) => {
+  // Playwright's fake clock runs a longer delay after 1 ms, like browsers, so the delay the SDK
+  // asks for is read off the real setTimeout instead.
+  await context.addInitScript(() => {
+    const setTimeoutImpl = window.setTimeout;
+    const delays: number[] = ((window as any).__timerDelays = []);
+    window.setTimeout = ((handler: TimerHandler, delay?: number, ...rest: unknown[]) => {
+      delays.push(Number(delay ?? 0));
+      return setTimeoutImpl(handler, delay, ...rest);
+    }) as typeof window.setTimeout;
+  });
+  stack.auth.setAccessTokenTtl(THIRTY_DAYS);
+  await loginOnHarness(page, stack);
+  const longest = await page.evaluate(() => Math.max(...(window as any).__timerDelays));
+  expect(longest).toBe(MAX_TIMER_MS);
+});
+
+test('a tab hidden before another tab signs in arms no refresh timer from that message', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  await controllableVisibility(context);
+  await pauseClock(context);
+  await openHarness(page, stack);
+  await setHidden(page, true);
+  const other = await context.newPage();
+  await loginOnHarness(other, stack);
+  // The hidden tab took the new session from the message (its login event proves it) ...
+  await expect.poll(() => page.evaluate(() => (window as any).events.map((e: any) => e.type))).toEqual(['login']);
+  // ... and with the tab that signed in gone, nothing else could refresh.
+  await other.close();
+  await context.clock.runFor((TTL_SECONDS + 5) * 1000);
+  await settle(page);
+  expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
+
+  await setHidden(page, false);
+  await context.clock.runFor(100);
+  await expect.poll(() => stack.auth.counts.token.refresh_token ?? 0).toBe(1);
+});
+
+test('automatic refresh retries back off: 1 s after the first failure, then 2 s', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  await pauseClock(context);
+  await loginOnHarness(page, stack);
+  stack.auth.setOutage('down');
+  const failures = () => page.evaluate(() => (window as any).events.filter((e: any) => e.type === 'error').length);
+  await context.clock.runFor((TTL_SECONDS - 29) * 1000);
+  await expect.poll(failures).toBe(1);
+  await context.clock.runFor(999);
+  await settle(page);
+  expect(await failures()).toBe(1);
+  await context.clock.runFor(1);
+  await expect.poll(failures).toBe(2);
+  await context.clock.runFor(1999);
+  await settle(page);
+  expect(await failures()).toBe(2);
+  await context.clock.runFor(1);
+  await expect.poll(failures).toBe(3);
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
 });
