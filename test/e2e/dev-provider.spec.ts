@@ -1,0 +1,88 @@
+import { createServer, type Server } from 'node:http';
+import { readFile } from 'node:fs/promises';
+import { expect, test } from '@playwright/test';
+import { REPO_ROOT, startStack } from '../fixtures/stack.mjs';
+import { isListening, killGroup, startProcess, type Started } from './helpers/process';
+
+// `npx spa-oauth-dev-provider --origin <your app>` as a developer runs it, for an app on an origin
+// the repository knows nothing about.
+
+/** A stand-in for the developer's app: the IIFE and one page whose script the test supplies. */
+async function startUserApp(): Promise<{ origin: string; setScript(code: string): void; close(): Promise<void> }> {
+  let script = '';
+  const server: Server = createServer(async (req, res) => {
+    const path = new URL(req.url!, 'http://x').pathname;
+    if (path === '/spa-oauth.iife.js') {
+      res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(await readFile(`${REPO_ROOT}/dist/spa-oauth.iife.js`));
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    res.end(`<!DOCTYPE html><script src="/spa-oauth.iife.js"></script><script type="module">${script}</script>`);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return {
+    origin: `http://localhost:${port}`,
+    setScript: (code) => { script = code; },
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+test('spa-oauth-dev-provider: the printed options, pasted into an app on another origin, log in and call the API; SIGTERM stops it', async ({ page }) => {
+  const app = await startUserApp();
+  let provider: Started | undefined;
+  try {
+    provider = await startProcess('node_modules/.bin/spa-oauth-dev-provider', ['--origin', app.origin, '--port', '0', '--api-port', '0'], /Press Ctrl-C/);
+    const printed = provider.output();
+    const pasted = /createOAuthClient\((\{[\s\S]*?\})\);/.exec(printed)?.[1];
+    expect(pasted, printed).toBeTruthy();
+    const apiOrigin = /API:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(printed)![1];
+    const issuerPort = Number(/issuer:\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(printed)![1]);
+
+    app.setScript(`
+      const client = await SpaOAuth.createOAuthClient(${pasted});
+      await client.handleRedirect();
+      window.client = client;
+      document.body.dataset.ready = String(client.isAuthenticated);
+    `);
+    await page.goto(app.origin + '/');
+    await expect(page.locator('body')).toHaveAttribute('data-ready', 'false');
+    await page.evaluate(() => { void (window as any).client.login(); });
+    await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+    expect(page.url()).toBe(app.origin + '/');
+    const me = await page.evaluate(async (api) => {
+      const res = await (window as any).client.fetch(`${api}/api/me`);
+      return { status: res.status, body: await res.json() };
+    }, apiOrigin);
+    expect(me).toMatchObject({ status: 200, body: { sub: 'alice' } });
+
+    process.kill(-provider.child.pid!, 'SIGTERM');
+    expect(await provider.exited).toBe(0);
+    expect(await isListening(issuerPort)).toBe(false);
+    expect(await isListening(Number(new URL(apiOrigin).port))).toBe(false);
+  } finally {
+    killGroup(provider);
+    await app.close();
+  }
+});
+
+test('spa-oauth-dev-provider refuses an origin with a path, saying what it expects', async () => {
+  const run = startProcess('node_modules/.bin/spa-oauth-dev-provider', ['--origin', 'http://localhost:5173/app', '--port', '0', '--api-port', '0'], /never/);
+  await expect(run).rejects.toThrow(/exited \(2\)[\s\S]*not a bare origin; pass scheme:\/\/host:port only/);
+});
+
+test('startStack({ appOrigins }) registers each extra origin for login and CORS', async () => {
+  const stack = await startStack({ appOrigins: ['http://localhost:5173'] });
+  try {
+    const client = await stack.auth.provider.Client.find(stack.auth.clientId);
+    expect(client.redirectUris).toContain('http://localhost:5173/');
+    expect(client.postLogoutRedirectUris).toContain('http://localhost:5173/');
+    const preflight = await fetch(`${stack.auth.issuer}/token`, {
+      method: 'OPTIONS',
+      headers: { Origin: 'http://localhost:5173', 'Access-Control-Request-Method': 'POST' },
+    });
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
+  } finally {
+    await stack.close();
+  }
+});
