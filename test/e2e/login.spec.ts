@@ -312,3 +312,12 @@ test('max_age within its limit signs in; a malformed max_age or a response_mode 
   expect(errors[1].message).toContain('response_mode');
   expect(new URL(page.url()).pathname).toBe('/harness.html');
 });
+
+for (const evil of ['/a/..//evil.example', '/a/../\\evil.example', '/%2e%2e//evil.example', '/./\\/evil.example']) {
+  test(`returnTo ${JSON.stringify(evil)} (dot segments) is made safe in one pass, before it is stored`, async ({ page, stack }) => {
+    await openHarness(page, stack);
+    await captureCallback(page, stack.app.origin, { returnTo: evil });
+    const stored = await readSdkRecord<string[]>(page, 'pending-logins', 'r => Object.values(r).map((tx) => tx.returnTo)');
+    expect(stored).toEqual(['/']);
+  });
+}
