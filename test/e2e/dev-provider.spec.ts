@@ -1,35 +1,15 @@
-import { createServer, type Server } from 'node:http';
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { REPO_ROOT, startStack } from '../fixtures/stack.mjs';
+import { startPageServer } from './helpers/page-server';
 import { isListening, killGroup, startProcess, type Started } from './helpers/process';
 
 // `npx spa-oauth-dev-provider --origin <your app>` as a developer runs it, for an app on an origin
 // the repository knows nothing about.
 
-/** A stand-in for the developer's app: the IIFE and one page whose script the test supplies. */
-async function startUserApp(): Promise<{ origin: string; setScript(code: string): void; close(): Promise<void> }> {
-  let script = '';
-  const server: Server = createServer(async (req, res) => {
-    const path = new URL(req.url!, 'http://x').pathname;
-    if (path === '/spa-oauth.iife.js') {
-      res.writeHead(200, { 'Content-Type': 'text/javascript' }).end(await readFile(`${REPO_ROOT}/dist/spa-oauth.iife.js`));
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': 'text/html' });
-    res.end(`<!DOCTYPE html><script src="/spa-oauth.iife.js"></script><script type="module">${script}</script>`);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    origin: `http://localhost:${port}`,
-    setScript: (code) => { script = code; },
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
-
 test('spa-oauth-dev-provider: the printed options, pasted into an app on another origin, log in and call the API; SIGTERM stops it', async ({ page }) => {
-  const app = await startUserApp();
+  const app = await startPageServer();
+  app.setFile('/spa-oauth.iife.js', 'text/javascript', readFileSync(`${REPO_ROOT}/dist/spa-oauth.iife.js`));
   let provider: Started | undefined;
   try {
     provider = await startProcess('node_modules/.bin/spa-oauth-dev-provider', ['--origin', app.origin, '--port', '0', '--api-port', '0'], /Press Ctrl-C/);
@@ -39,12 +19,12 @@ test('spa-oauth-dev-provider: the printed options, pasted into an app on another
     const apiOrigin = /API:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(printed)![1];
     const issuerPort = Number(/issuer:\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(printed)![1]);
 
-    app.setScript(`
+    app.setHtml(`<!DOCTYPE html><body><script src="/spa-oauth.iife.js"></script><script type="module">
       const client = await SpaOAuth.createOAuthClient(${pasted});
       await client.handleRedirect();
       window.client = client;
       document.body.dataset.ready = String(client.isAuthenticated);
-    `);
+    </script>`);
     await page.goto(app.origin + '/');
     await expect(page.locator('body')).toHaveAttribute('data-ready', 'false');
     await page.evaluate(() => { void (window as any).client.login(); });
