@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { REPO_ROOT } from '../fixtures/stack.mjs';
-import { isListening, killGroup, startProcess, type Started } from './helpers/process';
+import { groupIsRunning, isListening, killGroup, startProcess, type Started } from './helpers/process';
 
 // `npm run demo` as a person runs it (minus the build, which `npm test` has just done): every
 // feature the page shows, screenshots of its main states in test-results/demo/ for a reviewer,
@@ -104,7 +104,7 @@ test('the demo: sign in, profile, protected data, expire-and-refresh, a non-list
     process.kill(demo.child.pid!, 'SIGTERM');
     expect(await demo.exited).toBe(0);
     for (const port of ports) expect(await isListening(port), `port ${port}`).toBe(false);
-    expect(() => process.kill(-demo!.child.pid!, 0), 'a process of the demo is still running').toThrow();
+    expect(groupIsRunning(demo), 'a process of the demo is still running').toBe(false);
   } finally {
     killGroup(demo);
   }

@@ -2,17 +2,17 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { REPO_ROOT, startStack } from '../fixtures/stack.mjs';
 import { startPageServer } from './helpers/page-server';
-import { isListening, killGroup, startProcess, type Started } from './helpers/process';
+import { groupIsRunning, isListening, killGroup, startProcess, type Started } from './helpers/process';
 
 // `npx spa-oauth-dev-provider --origin <your app>` as a developer runs it, for an app on an origin
 // the repository knows nothing about.
 
-test('spa-oauth-dev-provider: the printed options, pasted into an app on another origin, log in and call the API; SIGTERM stops it', async ({ page }) => {
+test('npx spa-oauth-dev-provider: the printed options, pasted into an app on another origin, log in and call the API; SIGTERM to npx stops it', async ({ page }) => {
   const app = await startPageServer();
   app.setFile('/spa-oauth.iife.js', 'text/javascript', readFileSync(`${REPO_ROOT}/dist/spa-oauth.iife.js`));
   let provider: Started | undefined;
   try {
-    provider = await startProcess('node_modules/.bin/spa-oauth-dev-provider', ['--origin', app.origin, '--port', '0', '--api-port', '0'], /Press Ctrl-C/);
+    provider = await startProcess('npx', ['spa-oauth-dev-provider', '--origin', app.origin, '--port', '0', '--api-port', '0'], /Press Ctrl-C/);
     const printed = provider.output();
     const pasted = /createOAuthClient\((\{[\s\S]*?\})\);/.exec(printed)?.[1];
     expect(pasted, printed).toBeTruthy();
@@ -36,8 +36,10 @@ test('spa-oauth-dev-provider: the printed options, pasted into an app on another
     }, apiOrigin);
     expect(me).toMatchObject({ status: 200, body: { sub: 'alice' } });
 
-    process.kill(-provider.child.pid!, 'SIGTERM');
-    expect(await provider.exited).toBe(0);
+    // SIGTERM to npx itself, as a process manager sends it; npx does not pass it on to the provider.
+    process.kill(provider.child.pid!, 'SIGTERM');
+    await provider.exited;
+    await expect.poll(() => groupIsRunning(provider!), { message: 'the provider outlived npx' }).toBe(false);
     expect(await isListening(issuerPort)).toBe(false);
     expect(await isListening(Number(new URL(apiOrigin).port))).toBe(false);
   } finally {

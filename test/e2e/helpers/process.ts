@@ -30,14 +30,23 @@ export async function startProcess(command: string, args: string[], ready: RegEx
   return { child, output: () => text, exited };
 }
 
-/** Ends the process group if it is still running (cleanup after a failed test). */
+/** Ends whatever is left of the process group (cleanup after a failed test). */
 export function killGroup(started: Started | undefined) {
-  if (started && started.child.exitCode === null && started.child.signalCode === null) {
-    try {
-      process.kill(-started.child.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
+  if (!started) return;
+  try {
+    process.kill(-started.child.pid!, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
+/** True while any process of its process group is alive. */
+export function groupIsRunning(started: Started): boolean {
+  try {
+    process.kill(-started.child.pid!, 0);
+    return true;
+  } catch {
+    return false;
   }
 }
 
