@@ -65,3 +65,20 @@ test('the README quick start, as printed, never throws for a signed-out visitor,
     await app.close();
   }
 });
+
+test('docs/servers.md covers every server the issue names, each section with a link to its vendor docs', () => {
+  const servers = readFileSync(`${REPO_ROOT}/docs/servers.md`, 'utf8');
+  const sections = new Map(servers.split(/^## /m).slice(1).map((s) => [s.slice(0, s.indexOf('\n')), s]));
+  const vendors: Record<string, RegExp> = {
+    'oidc-provider (tested)': /github\.com\/panva\/node-oidc-provider/,
+    'django-oauth-toolkit (tested)': /django-oauth-toolkit\.readthedocs\.io/,
+    Auth0: /auth0\.com\/docs/,
+    Okta: /developer\.okta\.com/,
+    Keycloak: /keycloak\.org\/docs/,
+    'Microsoft Entra ID': /learn\.microsoft\.com/,
+    Google: /developers\.google\.com/,
+    'Amazon Cognito': /docs\.aws\.amazon\.com\/cognito/,
+  };
+  for (const [name, link] of Object.entries(vendors)) expect(sections.get(name), name).toMatch(link);
+  for (const page of ['troubleshooting.md', 'migrating.md']) expect(readFileSync(`${REPO_ROOT}/docs/${page}`, 'utf8').length).toBeGreaterThan(1000);
+});
