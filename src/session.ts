@@ -59,8 +59,9 @@ export function createSession(deps: SessionDeps) {
   let current: Session | null = null;
   let inflight: Promise<Session> | null = null;
   let failures = 0;
-  // After a failed write: the access token of the stored record that the memory copy replaces.
-  // While IndexedDB still holds that record, memory is newer; anything else stored wins.
+  // After a failed write: the access token of the stored record that the memory copy replaced.
+  // That record is dead for good (its refresh token is spent): while IndexedDB still holds it,
+  // this tab's memory wins, even when that is no session after a logout; anything else stored wins.
   let unsavedOver: string | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
@@ -87,7 +88,6 @@ export function createSession(deps: SessionDeps) {
    */
   function adopt(next: Session | null, reason: LogoutReason = 'other_tab', error?: OAuthError, login = false) {
     const previous = current;
-    if (next !== previous) unsavedOver = undefined;
     current = next;
     schedule();
     const changed = !previous || !next || who(previous) !== who(next);
