@@ -132,7 +132,7 @@ export function createSession(deps: SessionDeps) {
     // The store fails only with OAuthErrors (storage_unavailable).
     const onDisk = await record.read().catch((err) => Promise.reject(keep(err)));
     const stored = newest(onDisk);
-    if (!stored) {
+    if (!stored || !onDisk) {
       adopt(null);
       throw endedElsewhere();
     }
@@ -168,12 +168,12 @@ export function createSession(deps: SessionDeps) {
         { action: `the refresh at ${as.token_endpoint}`, dpop },
       );
     } catch (err) {
-      throw await refreshFailed(toOAuthError(err, 'the refresh'), sent && onDisk!);
+      throw await refreshFailed(toOAuthError(err, 'the refresh'), sent && onDisk);
     }
     // OIDC Core 12.2: a refreshed ID token must be about the same user.
     if (tokens.claims && stored.user && tokens.claims.sub !== stored.user.sub) {
       const error = new OAuthError('invalid_response', 'the refresh returned an ID token with another "sub"; call login()');
-      await endRefused(onDisk!, error);
+      await endRefused(onDisk, error);
       throw error;
     }
     const next: Session = {
@@ -189,7 +189,7 @@ export function createSession(deps: SessionDeps) {
     let found: true | Session | null = true;
     let unsaved = false;
     try {
-      found = await record.swap(onDisk!.accessToken, next);
+      found = await record.swap(onDisk.accessToken, next);
     } catch (cause) {
       // The old refresh token is spent at the server, so losing the new one would end the
       // session at the next refresh: keep it in this tab and say so.
@@ -209,7 +209,7 @@ export function createSession(deps: SessionDeps) {
     }
     failures = 0;
     adopt(next);
-    if (unsaved) unsavedOver = onDisk!.accessToken;
+    if (unsaved) unsavedOver = onDisk.accessToken;
     channel.post({ type: 'refresh' });
     emitter.emit({ type: 'refresh', expiresAt: next.expiresAt });
     return next;
