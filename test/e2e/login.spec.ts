@@ -1,15 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, loginOnHarness, openHarness, pauseClock, readSdkRecord, recordAuthorizationRequests, test } from './fixtures';
 
-/** Requests the page sends to a given origin, from now on. */
-function recordRequests(page: Page, origin: string): string[] {
-  const seen: string[] = [];
-  page.on('request', (request) => {
-    if (new URL(request.url()).origin === origin) seen.push(`${request.method()} ${new URL(request.url()).pathname}`);
-  });
-  return seen;
-}
-
 /** Starts a login on the harness and stops at the callback, returning its URL unprocessed. */
 async function captureCallback(page: Page, app: string, options: Record<string, unknown> = {}): Promise<string> {
   await page.evaluate((opts) => {
@@ -28,44 +19,6 @@ const sessionRecord = (page: Page) => readSdkRecord(page, 'session');
 
 /** The claims of a JWT, unverified. */
 const jwtClaims = (jwt: string) => JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
-
-test('the demo: click Login, come back signed in, call the API, reload with no request, log out', async ({ page, stack }) => {
-  await page.goto(stack.app.origin + '/');
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-  await expect(page.locator('#status')).toHaveText('signed out');
-
-  const toAuthServer = recordRequests(page, stack.auth.issuer);
-  await page.click('#login');
-  await page.waitForURL(`${stack.app.origin}/inbox`);
-  await expect(page.locator('#status')).toHaveText('signed in');
-  await expect(page.locator('#user')).toContainText('alice');
-  // The callback page's only request to the server is the code exchange (metadata came from login()).
-  const lastHop = toAuthServer.findLastIndex((r) => r.startsWith('GET /auth') || r.startsWith('GET /interaction'));
-  expect(toAuthServer.slice(lastHop + 1).filter((r) => !r.startsWith('OPTIONS'))).toEqual(['POST /token']);
-  expect(stack.auth.counts.token.authorization_code).toBe(1);
-
-  await page.click('#call-api');
-  await expect(page.locator('#api-result')).toContainText('200');
-  await expect(page.locator('#api-result')).toContainText('alice');
-
-  const toServers: string[] = [];
-  page.on('request', (request) => {
-    const origin = new URL(request.url()).origin;
-    if (origin !== stack.app.origin) toServers.push(request.url());
-  });
-  const discoveriesBefore = stack.auth.counts.discovery;
-  await page.reload();
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-  await expect(page.locator('#status')).toHaveText('signed in');
-  expect(toServers).toEqual([]);
-  expect(stack.auth.counts.discovery).toBe(discoveriesBefore);
-
-  await page.click('#logout');
-  await page.waitForURL(`${stack.app.origin}/`);
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-  await expect(page.locator('#status')).toHaveText('signed out');
-  expect(stack.auth.counts.revocation).toBe(1);
-});
 
 test('login() stores nothing but the PKCE transaction, and the callback returns the returnTo path', async ({ page, stack }) => {
   await openHarness(page, stack);
@@ -383,3 +336,44 @@ test('invalid options throw invalid_config naming the field', async ({ page, sta
   expect(errors[2].message).toContain('"apiOrigins"');
   expect(errors[3].message).toContain('"storage"');
 });
+
+test('max_age sent through params is checked against auth_time: an ID token too old is refused, nothing stored', async ({ page, stack }) => {
+  await openHarness(page, stack);
+  const callback = await captureCallback(page, stack.app.origin, { params: { max_age: '60' } });
+  await page.route(`${stack.auth.issuer}/token`, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    const authTime = Math.floor(Date.now() / 1000) - 3600;
+    body.id_token = stack.auth.resignIdToken(body.id_token, { auth_time: authTime });
+    await route.fulfill({ response, json: body });
+  });
+  await page.goto(callback);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  const error = await page.evaluate(() => (window as any).bootError);
+  expect(error?.code).toBe('invalid_response');
+  expect(error?.message).toContain('since the last End-User authentication');
+  expect(await sessionRecord(page)).toBeUndefined();
+});
+
+test('max_age within its limit signs in; a malformed max_age or a response_mode in params is refused before leaving', async ({ page, stack }) => {
+  await loginOnHarness(page, stack, {}, { params: { max_age: '600' } });
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+  const errors = await page.evaluate(async () => {
+    const sdk = (window as any).sdk;
+    const attempt = (params: Record<string, string>) => sdk.login({ params }).then(() => null, (e: any) => ({ code: e.code, message: e.message }));
+    return [await attempt({ max_age: 'soon' }), await attempt({ response_mode: 'fragment' })];
+  });
+  expect(errors.map((e: any) => e?.code)).toEqual(['invalid_config', 'invalid_config']);
+  expect(errors[0].message).toContain('max_age');
+  expect(errors[1].message).toContain('response_mode');
+  expect(new URL(page.url()).pathname).toBe('/harness.html');
+});
+
+for (const evil of ['/a/..//evil.example', '/a/../\\evil.example', '/%2e%2e//evil.example', '/./\\/evil.example']) {
+  test(`returnTo ${JSON.stringify(evil)} (dot segments) is made safe in one pass, before it is stored`, async ({ page, stack }) => {
+    await openHarness(page, stack);
+    await captureCallback(page, stack.app.origin, { returnTo: evil });
+    const stored = await readSdkRecord<string[]>(page, 'pending-logins', 'r => Object.values(r).map((tx) => tx.returnTo)');
+    expect(stored).toEqual(['/']);
+  });
+}
