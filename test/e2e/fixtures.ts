@@ -115,22 +115,26 @@ export async function openSecondTab(context: BrowserContext, stack: Stack, optio
 }
 
 /**
- * Where a secret the authorization server issued (`stack.auth.issuedTokens()`: codes, access,
- * refresh and ID tokens) can be found in the page's `events` or in the errors collected in
+ * Where a secret the authorization server issued (`stack.auth.issuedTokens()` and
+ * `issuedCodes()`) can be found in the page's `events` or in the errors collected in
  * `window.thrown`: every string reachable through `cause` chains and all own properties,
  * non-enumerable ones included (so `message` and `stack`), and the entries of URLSearchParams,
  * Headers and Maps. A Response or Request met on the way counts as a leak by itself: its body is
- * out of reach of a walk. Returns the paths of the leaks; `[]` means none.
+ * out of reach of a walk. Authorization codes are not looked for in `stack`, where V8 names an
+ * inline script of the callback page by the page's URL, query and code included: that is the
+ * page's doing, and the code is spent and PKCE-bound. Returns the paths of the leaks; `[]` is none.
  */
 export async function findLeakedTokens(page: Page, stack: Stack): Promise<string[]> {
   const tokens = stack.auth.issuedTokens();
+  const codes = stack.auth.issuedCodes();
   expect(tokens.length).toBeGreaterThan(0);
-  return page.evaluate((tokens) => {
+  return page.evaluate(({ tokens, codes }) => {
     const found: string[] = [];
     const seen = new Set<unknown>();
     function visit(value: unknown, path: string): void {
       if (typeof value === 'string') {
-        if (tokens.some((token) => value.includes(token))) found.push(path);
+        const secrets = path.endsWith('.stack') ? tokens : [...tokens, ...codes];
+        if (secrets.some((secret) => value.includes(secret))) found.push(path);
         return;
       }
       if (typeof value !== 'object' || value === null || seen.has(value) || value === window) return;
@@ -153,7 +157,7 @@ export async function findLeakedTokens(page: Page, stack: Stack): Promise<string
     visit(w.events, 'events');
     visit(w.thrown, 'thrown');
     return found;
-  }, tokens);
+  }, { tokens, codes });
 }
 
 /**
