@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, loginOnHarness, openHarness, readSdkRecord, test } from './fixtures';
+import { captureCallback, expect, loginOnHarness, openHarness, readSdkRecord, test } from './fixtures';
 
 /** Requests the page sends to a given origin, from now on. */
 function recordRequests(page: Page, origin: string): string[] {
@@ -8,20 +8,6 @@ function recordRequests(page: Page, origin: string): string[] {
     if (new URL(request.url()).origin === origin) seen.push(`${request.method()} ${new URL(request.url()).pathname}`);
   });
   return seen;
-}
-
-/** Starts a login on the harness and stops at the callback, returning its URL unprocessed. */
-async function captureCallback(page: Page, app: string, options: Record<string, unknown> = {}): Promise<string> {
-  await page.evaluate((opts) => {
-    sessionStorage.setItem('spa-oauth-test-hold', '1');
-    delete document.body.dataset.ready;
-    void (window as any).sdk.login(opts);
-  }, options);
-  await page.waitForURL(/\/harness\.html\?.*(code|error)=/);
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-  const url = page.url();
-  expect(url.startsWith(`${app}/harness.html?`)).toBe(true);
-  return url;
 }
 
 const sessionRecord = (page: Page) => readSdkRecord(page, 'session');
@@ -227,15 +213,8 @@ for (const [claim, value] of [['nonce', 'not-the-saved-nonce'], ['aud', 'some-ot
   test(`an ID token with the wrong ${claim}: invalid_response, nothing stored`, async ({ page, stack }) => {
     await openHarness(page, stack);
     const callback = await captureCallback(page, stack.app.origin);
-    await page.route(`${stack.auth.issuer}/token`, async (route) => {
-      const response = await route.fetch();
-      const body = await response.json();
-      const [header, payload, signature] = body.id_token.split('.');
-      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString());
-      claims[claim] = value;
-      body.id_token = [header, Buffer.from(JSON.stringify(claims)).toString('base64url'), signature].join('.');
-      await route.fulfill({ response, json: body });
-    });
+    // Re-signed with the server's own key, so only the claim check can refuse it.
+    stack.auth.tamperIdTokens((claims) => ({ ...claims, [claim]: value }));
     await page.goto(callback);
     await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
     const error = await page.evaluate(() => (window as any).bootError);
