@@ -8,14 +8,13 @@ import {
   processAuthorizationCodeResponse,
   validateAuthResponse,
   type AuthorizationServer,
-  type Client,
   type DPoPHandle,
 } from 'oauth4webapi';
 import type { ResolvedConfig } from './config.js';
 import { requestOptions, type Transport } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { Store } from './store.js';
-import { exchangeTokens, type TokenSet } from './token.js';
+import { exchangeTokens, publicClient, type ExchangeOptions, type TokenSet } from './token.js';
 import { now } from './util.js';
 
 /** What `login()` keeps until the callback consumes it. */
@@ -61,6 +60,15 @@ function freshOnly(pending: unknown): PendingLogins {
 }
 
 /**
+ * Where pending logins wait out the redirect: IndexedDB, and this tab's sessionStorage when
+ * IndexedDB cannot keep them (unavailable, or refusing the write). Never a token.
+ */
+export interface PendingStores {
+  durable: Store;
+  tab: Store;
+}
+
+/**
  * Builds the authorization request (response_type=code, PKCE S256, state, and a nonce when
  * `openid` is in scope) and saves what the callback will need. Returns the URL to navigate to.
  *
@@ -69,7 +77,7 @@ function freshOnly(pending: unknown): PendingLogins {
 export async function beginLogin(
   as: AuthorizationServer,
   config: ResolvedConfig,
-  store: Store,
+  stores: PendingStores,
   options: LoginOptions & { returnTo: string; dpopJkt?: string },
 ): Promise<URL> {
   const codeVerifier = generateRandomCodeVerifier();
@@ -96,7 +104,14 @@ export async function beginLogin(
   for (const resource of config.resource) url.searchParams.append('resource', resource);
 
   const tx: LoginTransaction = { codeVerifier, nonce, returnTo: options.returnTo, createdAt: now() };
-  await store.update(PENDING_KEY, (pending) => ({ ...freshOnly(pending), [state]: tx }));
+  const add = (pending: unknown) => ({ ...freshOnly(pending), [state]: tx });
+  // A refused write has already been reported by the store; the tab keeps the login instead.
+  const kept = await stores.durable.update(PENDING_KEY, add).then(() => stores.durable.persistent, () => false);
+  if (!kept) {
+    await stores.tab.update(PENDING_KEY, add).catch((cause) => {
+      throw new OAuthError('storage_unavailable', 'IndexedDB and sessionStorage are both blocked, so the login cannot survive the redirect; allow site data for this app', { cause });
+    });
+  }
   return url;
 }
 
@@ -113,9 +128,14 @@ export function readCallback(url: URL, config: ResolvedConfig): URLSearchParams 
 
 /**
  * Removes and returns the saved login for `state`, in one transaction, so a callback URL loaded
- * twice (reload, back button, two tabs) exchanges its code at most once.
+ * twice (reload, back button, two tabs) exchanges its code at most once. The tab's copy, if any,
+ * is the one: it is only written when IndexedDB could not keep the login.
  */
-export async function takePendingLogin(store: Store, state: string | null): Promise<LoginTransaction | undefined> {
+export async function takePendingLogin(stores: PendingStores, state: string | null): Promise<LoginTransaction | undefined> {
+  return (await takeFrom(stores.tab, state).catch(() => undefined)) ?? takeFrom(stores.durable, state);
+}
+
+async function takeFrom(store: Store, state: string | null): Promise<LoginTransaction | undefined> {
   let taken: LoginTransaction | undefined;
   await store.update(PENDING_KEY, (pending) => {
     const fresh = freshOnly(pending);
@@ -130,7 +150,7 @@ export async function takePendingLogin(store: Store, state: string | null): Prom
 
 /**
  * Validates the authorization response (state, RFC 9207 `iss`, error responses), exchanges the
- * code and validates the ID token (OIDC Core 3.1.3.7: iss, aud, exp, iat, nonce).
+ * code and validates the ID token (OIDC Core 3.1.3.7: signature, iss, aud, exp, iat, nonce).
  *
  * @see https://www.rfc-editor.org/rfc/rfc9207.html
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
@@ -141,9 +161,10 @@ export async function completeLogin(
   transport: Transport,
   params: URLSearchParams,
   tx: LoginTransaction,
-  dpop?: DPoPHandle,
+  dpop: DPoPHandle | undefined,
+  verify: ExchangeOptions['verify'],
 ): Promise<TokenSet> {
-  const client: Client = { client_id: config.clientId };
+  const client = publicClient(config.clientId, transport);
   let validated: URLSearchParams;
   try {
     validated = validateAuthResponse(as, client, params, params.get('state') ?? undefined);
@@ -164,6 +185,6 @@ export async function completeLogin(
         expectedNonce: tx.nonce,
         requireIdToken: tx.nonce !== undefined,
       }),
-    { action: `the code exchange at ${as.token_endpoint}`, dpop },
+    { action: `the code exchange at ${as.token_endpoint}`, dpop, verify },
   );
 }

@@ -1,11 +1,13 @@
 import type { AuthorizationServer, DPoPHandle } from 'oauth4webapi';
-import { beginLogin, completeLogin, readCallback, takePendingLogin, type LoginOptions } from './authorize.js';
+import { beginLogin, completeLogin, readCallback, takePendingLogin, type LoginOptions, type PendingStores } from './authorize.js';
+import { clockedFetch, observeServerTime, type ServerClock } from './clock.js';
 import { resolveConfig, type OAuthClientOptions } from './config.js';
 import { fetchMetadata, isStale, readCachedMetadata, type CachedMetadata, type Transport } from './discovery.js';
-import { createDpopHandle, deleteDpopKeys, loadDpopKeys } from './dpop.js';
+import { createDpopHandle, deleteDpopKeys, loadDpopKeys, type DpopKeys } from './dpop.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import { createEmitter, type OAuthEventListener } from './events.js';
 import { createAuthorizedFetch } from './fetch.js';
+import { fetchJwks, verifyIdTokenSignature } from './jwks.js';
 import { createSession } from './session.js';
 import { openStore } from './store.js';
 import { sameOriginPath } from './util.js';
@@ -50,21 +52,33 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
   const config = resolveConfig(options);
   // Captured now, before the app may replace globalThis.fetch with a wrapped one.
   const baseFetch: typeof fetch = globalThis.fetch.bind(globalThis);
-  const transport: Transport = { fetch: baseFetch, timeoutMs: config.requestTimeoutMs };
+  const clock: ServerClock = { skew: 0 };
+  const transport: Transport = {
+    fetch: clockedFetch(baseFetch, clock, () => void saveMetadata()),
+    timeoutMs: config.requestTimeoutMs,
+    clock,
+  };
   const emitter = createEmitter();
   // Deferred so that a listener subscribed right after creation still hears it.
   const reportUnavailable = (error: OAuthError) => setTimeout(() => emitter.emit({ type: 'error', error }));
-  // Pending logins and server metadata must survive the login redirect even with storage 'memory'.
+  // Pending logins, server metadata and the DPoP key must survive the login redirect even with
+  // storage 'memory'; without IndexedDB, the pending login waits in this tab's sessionStorage.
   const durable = openStore('indexeddb', config.namespace, reportUnavailable);
-  const store = config.storage === 'memory' ? openStore('memory', config.namespace, reportUnavailable) : durable;
+  const store = config.storage === 'memory' ? openStore('memory', config.namespace) : durable;
+  const pending: PendingStores = { durable, tab: openStore('tab', config.namespace) };
 
   let metadata: CachedMetadata | undefined;
   let metadataRequest: Promise<CachedMetadata> | undefined;
+  // The server's clock and keys are kept with its metadata. A refused write has been reported by
+  // the store, and costs no more than fetching them again on another page.
+  function saveMetadata(): Promise<unknown> | undefined {
+    return metadata && durable.setMany([[METADATA_KEY, { ...metadata, skew: clock.skew }]]).catch(() => undefined);
+  }
   async function refetchMetadata(): Promise<CachedMetadata> {
     metadataRequest ??= fetchMetadata(config.issuer, transport)
       .then(async (fetched) => {
         metadata = fetched;
-        await durable.setMany([[METADATA_KEY, fetched]]);
+        await saveMetadata();
         return fetched;
       })
       .finally(() => {
@@ -78,23 +92,38 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
     return metadata.as;
   }
 
+  /** Verifies an ID token's signature with the cached keys, and caches the set a new key refetched. */
+  async function verify(response: Response) {
+    const current = metadata!;
+    const jwks = await verifyIdTokenSignature(current.as, response, current.jwks, config.issuer, transport);
+    if (jwks) {
+      metadata = { ...current, jwks };
+      await saveMetadata();
+    }
+  }
+
+  let dpopKeys: DpopKeys | undefined;
   let dpopHandle: DPoPHandle | undefined;
+  let handleSkew = 0;
   async function dpop(create = false): Promise<DPoPHandle | undefined> {
     if (!config.dpop) return undefined;
-    if (!dpopHandle) {
-      const keys = await loadDpopKeys(store, config.namespace, create);
-      if (keys) dpopHandle ??= createDpopHandle(keys);
+    dpopKeys ??= await loadDpopKeys(durable, config.namespace, create);
+    // Proofs carry the server's time, fixed when the handle is made: a moved clock makes a new one.
+    if (dpopKeys && (!dpopHandle || handleSkew !== clock.skew)) {
+      handleSkew = clock.skew;
+      dpopHandle = createDpopHandle(dpopKeys.keys, handleSkew);
     }
     return dpopHandle;
   }
   // Another tab's logout replaces the key pair, so forget the one held here.
   emitter.subscribe((event) => {
-    if (event.type === 'logout') dpopHandle = undefined;
+    if (event.type === 'logout') dpopKeys = dpopHandle = undefined;
   });
 
-  const session = createSession({ config, store, emitter, transport, metadata: serverMetadata, dpop: () => dpop() });
+  const session = createSession({ config, store, emitter, transport, metadata: serverMetadata, dpop: () => dpop(), verify });
   const [[cached]] = await Promise.all([durable.getMany([METADATA_KEY]), session.restore()]);
   metadata = readCachedMetadata(cached, config.issuer);
+  clock.skew = Number(metadata?.skew) || 0;
 
   const tokenSource = {
     getAccessToken: () => session.getAccessToken(),
@@ -123,11 +152,19 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
 
     async login(loginOptions: LoginOptions = {}) {
       const as = await serverMetadata();
+      // The signing keys join the cached metadata (and are renewed with it, daily), so the callback
+      // verifies the ID token without a request of its own.
+      if (!metadata!.jwks && as.jwks_uri) {
+        metadata = { ...metadata!, jwks: await fetchJwks(as, transport) };
+        await saveMetadata();
+      }
       const handle = await dpop(true);
-      const url = await beginLogin(as, config, durable, {
+      const url = await beginLogin(as, config, pending, {
         ...loginOptions,
         returnTo: sameOriginPath(loginOptions.returnTo ?? location.pathname + location.search + location.hash, location.origin),
-        dpopJkt: await handle?.calculateThumbprint(),
+        // A key that cannot outlive the redirect (no IndexedDB) is not named: the callback binds
+        // the tokens to a key of its own, and the code stays protected by PKCE.
+        dpopJkt: dpopKeys?.kept ? await handle?.calculateThumbprint() : undefined,
       });
       location.assign(url.href);
     },
@@ -138,8 +175,8 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
       if (!params) return null;
       cleanAddressBar(url);
       const state = params.get('state');
-      const pending = await takePendingLogin(durable, state);
-      if (!pending) {
+      const tx = await takePendingLogin(pending, state);
+      if (!tx) {
         // The same callback URL again (reload, back button) after it already signed the user in.
         if (state !== null && session.isAuthenticated && session.origin.loginState === state) {
           return { returnTo: sameOriginPath(session.origin.returnTo, location.origin) };
@@ -150,8 +187,10 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
         );
       }
       const as = await serverMetadata();
-      const tokens = await completeLogin(as, config, transport, params, pending, await dpop(true));
-      const returnTo = sameOriginPath(pending.returnTo, location.origin);
+      const tokens = await completeLogin(as, config, transport, params, tx, await dpop(true), verify);
+      // The ID token was minted just now: its iat is the server's clock, readable even when CORS hides Date.
+      if (observeServerTime(clock, tokens.claims?.iat)) await saveMetadata();
+      const returnTo = sameOriginPath(tx.returnTo, location.origin);
       await session.start(tokens, { loginState: state!, returnTo });
       return { returnTo };
     },
@@ -163,8 +202,8 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
     async logout(logoutOptions: LogoutOptions = {}) {
       const { idToken } = await session.end('user');
       if (config.dpop) {
-        dpopHandle = undefined;
-        await deleteDpopKeys(store);
+        dpopKeys = dpopHandle = undefined;
+        await deleteDpopKeys(durable);
       }
       if (logoutOptions.localOnly) return;
       let as: AuthorizationServer;

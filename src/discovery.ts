@@ -5,7 +5,9 @@ import {
   processDiscoveryResponse,
   type AuthorizationServer,
   type HttpRequestOptions,
+  type JWKS,
 } from 'oauth4webapi';
+import type { ServerClock } from './clock.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import { isLoopback, now } from './util.js';
 
@@ -14,12 +16,18 @@ export interface CachedMetadata {
   as: AuthorizationServer;
   /** When it was fetched, ms since the epoch (local clock). */
   fetchedAt: number;
+  /** The server's signing keys, fetched by `login()` so the callback needs no request for them. */
+  jwks?: JWKS;
+  /** The server's clock minus the local one, in seconds ({@link ServerClock}). */
+  skew?: number;
 }
 
 /** How the SDK talks to the authorization server; shared by every protocol call. */
 export interface Transport {
   fetch: typeof fetch;
   timeoutMs: number;
+  /** The server's clock, estimated from its responses. */
+  clock: ServerClock;
 }
 
 /** Metadata older than this is refetched in the background, never on a page load's critical path. */

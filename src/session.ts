@@ -5,7 +5,6 @@ import {
   refreshTokenGrantRequest,
   revocationRequest,
   type AuthorizationServer,
-  type Client,
   type DPoPHandle,
 } from 'oauth4webapi';
 import type { ResolvedConfig } from './config.js';
@@ -14,7 +13,7 @@ import { OAuthError, toOAuthError } from './errors.js';
 import type { Emitter, LogoutReason } from './events.js';
 import type { Store } from './store.js';
 import { isPageVisible, openTabChannel, watchPage, withLock, type TabMessage } from './tabs.js';
-import { exchangeTokens, type TokenSet } from './token.js';
+import { exchangeTokens, publicClient, type ExchangeOptions, type TokenSet } from './token.js';
 import { now } from './util.js';
 
 /** The stored session: one IndexedDB record, written in one transaction. */
@@ -42,6 +41,8 @@ export interface SessionDeps {
   metadata(): Promise<AuthorizationServer>;
   /** The DPoP handle when `dpop` is on, else undefined. */
   dpop(): Promise<DPoPHandle | undefined>;
+  /** Verifies the signature of a refreshed ID token. */
+  verify: ExchangeOptions['verify'];
 }
 
 const SESSION_KEY = 'session';
@@ -68,7 +69,7 @@ function isSession(value: unknown): value is Session {
  */
 export function createSession(deps: SessionDeps) {
   const { config, store, emitter } = deps;
-  const client: Client = { client_id: config.clientId };
+  const client = publicClient(config.clientId, deps.transport);
   const lockName = config.namespace;
   let current: Session | null = null;
   let inflight: Promise<Session> | null = null;
@@ -182,7 +183,7 @@ export function createSession(deps: SessionDeps) {
             additionalParameters: config.resource.map((resource) => ['resource', resource]),
           }),
         (response) => processRefreshTokenResponse(as, client, response),
-        { action: `the refresh at ${as.token_endpoint}`, dpop },
+        { action: `the refresh at ${as.token_endpoint}`, dpop, verify: deps.verify },
       );
     } catch (err) {
       throw await refreshFailed(toOAuthError(err, 'the refresh'), stored);
@@ -285,7 +286,11 @@ export function createSession(deps: SessionDeps) {
         user: tokens.claims ?? null,
         ...login,
       };
-      await store.setMany([[SESSION_KEY, session]]);
+      // A refused write (reported by the store) leaves the session to this tab, as after a refresh.
+      await store.setMany([[SESSION_KEY, session]]).then(
+        () => (unsaved = false),
+        () => (unsaved = true),
+      );
       failures = 0;
       adopt(session);
       channel.post({ type: 'login' });

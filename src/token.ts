@@ -1,9 +1,13 @@
 import {
+  clockSkew,
   getValidatedIdTokenClaims,
   isDPoPNonceError,
+  type Client,
   type DPoPHandle,
+  type ResponseBodyError,
   type TokenEndpointResponse,
 } from 'oauth4webapi';
+import type { Transport } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import { now } from './util.js';
 
@@ -26,22 +30,55 @@ export interface TokenSet {
 // tokens; an API's 401 still triggers a refresh if that guess is wrong.
 const DEFAULT_LIFETIME_SECONDS = 3600;
 
+/** The oauth4webapi client: public, and checking times against the server's clock. */
+export function publicClient(clientId: string, transport: Transport): Client {
+  return {
+    client_id: clientId,
+    get [clockSkew]() {
+      return transport.clock.skew;
+    },
+  };
+}
+
+/** How {@link exchangeTokens} names, signs and checks one request. */
+export interface ExchangeOptions {
+  /** Names the request in errors. */
+  action: string;
+  dpop?: DPoPHandle;
+  /** Verifies the signature of the ID token in a processed response. */
+  verify(response: Response): Promise<void>;
+}
+
 /**
- * Sends a token-endpoint request and processes its response, retrying once, and only once, when
- * the server asks for a fresh DPoP nonce (RFC 9449 section 8). `action` names the request in errors.
+ * Sends a token-endpoint request and processes its response (the ID token's signature included),
+ * retrying once, and only once, when the server asks for a fresh DPoP nonce (RFC 9449 section 8).
  */
 export async function exchangeTokens(
   send: () => Promise<Response>,
   process: (response: Response) => Promise<TokenEndpointResponse>,
-  options: { action: string; dpop?: DPoPHandle },
+  options: ExchangeOptions,
 ): Promise<TokenSet> {
+  const attempt = async () => {
+    const raw = await send();
+    const body = await process(raw);
+    if (body.id_token) await options.verify(raw);
+    return body;
+  };
   let response: TokenEndpointResponse;
   try {
-    response = await process(await send());
+    response = await attempt();
   } catch (err) {
     if (!options.dpop || !isDPoPNonceError(err)) throw toOAuthError(err, options.action);
+    const { status, response: challenge } = err as ResponseBodyError;
+    if (!challenge.headers.get('dpop-nonce')) {
+      throw new OAuthError(
+        'use_dpop_nonce',
+        `${options.action} asked for a DPoP nonce, but the server does not expose "DPoP-Nonce" to the browser; it must list it in its CORS "Access-Control-Expose-Headers"`,
+        { status, cause: err },
+      );
+    }
     try {
-      response = await process(await send());
+      response = await attempt();
     } catch (retryErr) {
       throw toOAuthError(retryErr, options.action);
     }
@@ -49,7 +86,7 @@ export async function exchangeTokens(
   return toTokenSet(response, options);
 }
 
-function toTokenSet(response: TokenEndpointResponse, options: { action: string; dpop?: DPoPHandle }): TokenSet {
+function toTokenSet(response: TokenEndpointResponse, options: ExchangeOptions): TokenSet {
   // oauth4webapi has lower-cased token_type and rejected anything but "bearer" and "dpop".
   const tokenType = response.token_type as 'bearer' | 'dpop';
   if (options.dpop && tokenType !== 'dpop') {
