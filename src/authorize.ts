@@ -14,7 +14,7 @@ import type { ResolvedConfig } from './config.js';
 import { requestOptions, type Transport } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { Store } from './store.js';
-import { exchangeTokens, publicClient, type ExchangeOptions, type TokenSet } from './token.js';
+import { exchangeTokens, publicClient, type TokenSet } from './token.js';
 import { now } from './util.js';
 
 /** What `login()` keeps until the callback consumes it. */
@@ -117,7 +117,7 @@ export async function beginLogin(
   const kept = await stores.durable.update(PENDING_KEY, add).then(() => stores.durable.persistent, () => false);
   if (!kept) {
     await stores.tab.update(PENDING_KEY, add).catch((cause) => {
-      throw new OAuthError('storage_unavailable', 'IndexedDB and sessionStorage are both blocked, so the login cannot survive the redirect; allow site data for this app', { cause });
+      throw new OAuthError('storage_unavailable', 'IndexedDB and sessionStorage are both blocked; allow site data so that the login survives the redirect', { cause });
     });
   }
   return url;
@@ -158,7 +158,7 @@ async function takeFrom(store: Store, state: string | null): Promise<LoginTransa
 
 /**
  * Validates the authorization response (state, RFC 9207 `iss`, error responses), exchanges the
- * code and validates the ID token (OIDC Core 3.1.3.7: signature, iss, aud, exp, iat, nonce).
+ * code and validates the ID token (OIDC Core 3.1.3.7: iss, aud, exp, iat, nonce).
  *
  * @see https://www.rfc-editor.org/rfc/rfc9207.html
  * @see https://openid.net/specs/openid-connect-core-1_0.html#IDTokenValidation
@@ -169,8 +169,7 @@ export async function completeLogin(
   transport: Transport,
   params: URLSearchParams,
   tx: LoginTransaction,
-  dpop: DPoPHandle | undefined,
-  verify: ExchangeOptions['verify'],
+  dpop?: DPoPHandle,
 ): Promise<TokenSet> {
   const client = publicClient(config.clientId, transport);
   let validated: URLSearchParams;
@@ -194,6 +193,6 @@ export async function completeLogin(
         maxAge: tx.maxAge,
         requireIdToken: tx.nonce !== undefined,
       }),
-    { action: `the code exchange at ${as.token_endpoint}`, dpop, verify },
+    { action: `the code exchange at ${as.token_endpoint}`, dpop },
   );
 }

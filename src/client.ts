@@ -7,7 +7,6 @@ import { createDpopHandle, deleteDpopKeys, loadDpopKeys, type DpopKeys } from '.
 import { OAuthError, toOAuthError } from './errors.js';
 import { createEmitter, type OAuthEventListener } from './events.js';
 import { createAuthorizedFetch } from './fetch.js';
-import { fetchJwks, verifyIdTokenSignature } from './jwks.js';
 import { createSession } from './session.js';
 import { openStore } from './store.js';
 import { sameOriginPath } from './util.js';
@@ -69,7 +68,7 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
 
   let metadata: CachedMetadata | undefined;
   let metadataRequest: Promise<CachedMetadata> | undefined;
-  // The server's clock and keys are kept with its metadata. A refused write has been reported by
+  // The server's clock is kept with its metadata. A refused write has been reported by
   // the store, and costs no more than fetching them again on another page.
   function saveMetadata(): Promise<unknown> | undefined {
     return metadata && durable.setMany([[METADATA_KEY, { ...metadata, skew: clock.skew }]]).catch(() => undefined);
@@ -92,16 +91,6 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
     return metadata.as;
   }
 
-  /** Verifies an ID token's signature with the cached keys, and caches the set a new key refetched. */
-  async function verify(response: Response) {
-    const current = metadata!;
-    const jwks = await verifyIdTokenSignature(current.as, response, current.jwks, config.issuer, transport);
-    if (jwks) {
-      metadata = { ...current, jwks };
-      await saveMetadata();
-    }
-  }
-
   let dpopKeys: DpopKeys | undefined;
   let dpopHandle: DPoPHandle | undefined;
   let handleSkew = 0;
@@ -120,7 +109,7 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
     if (event.type === 'logout') dpopKeys = dpopHandle = undefined;
   });
 
-  const session = createSession({ config, store, emitter, transport, metadata: serverMetadata, dpop: () => dpop(), verify });
+  const session = createSession({ config, store, emitter, transport, metadata: serverMetadata, dpop: () => dpop() });
   const [[cached]] = await Promise.all([durable.getMany([METADATA_KEY]), session.restore()]);
   metadata = readCachedMetadata(cached, config.issuer);
   clock.skew = Number(metadata?.skew) || 0;
@@ -152,12 +141,6 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
 
     async login(loginOptions: LoginOptions = {}) {
       const as = await serverMetadata();
-      // The signing keys join the cached metadata (and are renewed with it, daily), so the callback
-      // verifies the ID token without a request of its own.
-      if (!metadata!.jwks && as.jwks_uri) {
-        metadata = { ...metadata!, jwks: await fetchJwks(as, transport) };
-        await saveMetadata();
-      }
       const handle = await dpop(true);
       const url = await beginLogin(as, config, pending, {
         ...loginOptions,
@@ -187,7 +170,7 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
         );
       }
       const as = await serverMetadata();
-      const tokens = await completeLogin(as, config, transport, params, tx, await dpop(true), verify);
+      const tokens = await completeLogin(as, config, transport, params, tx, await dpop(true));
       // The ID token was minted just now: its iat is the server's clock, readable even when CORS hides Date.
       if (observeServerTime(clock, tokens.claims?.iat)) await saveMetadata();
       const returnTo = sameOriginPath(tx.returnTo, location.origin);

@@ -5,7 +5,6 @@ import {
   processDiscoveryResponse,
   type AuthorizationServer,
   type HttpRequestOptions,
-  type JWKS,
 } from 'oauth4webapi';
 import type { ServerClock } from './clock.js';
 import { OAuthError, toOAuthError } from './errors.js';
@@ -16,8 +15,6 @@ export interface CachedMetadata {
   as: AuthorizationServer;
   /** When it was fetched, ms since the epoch (local clock). */
   fetchedAt: number;
-  /** The server's signing keys, fetched by `login()` so the callback needs no request for them. */
-  jwks?: JWKS;
   /** The server's clock minus the local one, in seconds ({@link ServerClock}). */
   skew?: number;
 }

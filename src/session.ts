@@ -13,7 +13,7 @@ import { OAuthError, toOAuthError } from './errors.js';
 import type { Emitter, LogoutReason } from './events.js';
 import type { Store } from './store.js';
 import { isPageVisible, openTabChannel, watchPage, withLock, type TabMessage } from './tabs.js';
-import { exchangeTokens, publicClient, type ExchangeOptions, type TokenSet } from './token.js';
+import { exchangeTokens, publicClient, type TokenSet } from './token.js';
 import { now } from './util.js';
 
 /** The stored session: one IndexedDB record, written in one transaction. */
@@ -41,8 +41,6 @@ export interface SessionDeps {
   metadata(): Promise<AuthorizationServer>;
   /** The DPoP handle when `dpop` is on, else undefined. */
   dpop(): Promise<DPoPHandle | undefined>;
-  /** Verifies the signature of a refreshed ID token. */
-  verify: ExchangeOptions['verify'];
 }
 
 const SESSION_KEY = 'session';
@@ -183,7 +181,7 @@ export function createSession(deps: SessionDeps) {
             additionalParameters: config.resource.map((resource) => ['resource', resource]),
           }),
         (response) => processRefreshTokenResponse(as, client, response),
-        { action: `the refresh at ${as.token_endpoint}`, dpop, verify: deps.verify },
+        { action: `the refresh at ${as.token_endpoint}`, dpop },
       );
     } catch (err) {
       throw await refreshFailed(toOAuthError(err, 'the refresh'), stored);

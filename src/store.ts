@@ -104,7 +104,7 @@ export function openStore(
         onUnavailable(
           new OAuthError(
             'storage_unavailable',
-            'IndexedDB cannot be opened or refused a write (private mode, blocked, disabled or full storage); the session is kept in memory and will not survive a reload',
+            'IndexedDB cannot be opened or written (private mode, blocked, disabled or full storage); the session is kept in memory and will not survive a reload',
             { cause },
           ),
         );

@@ -41,29 +41,22 @@ export function publicClient(clientId: string, transport: Transport): Client {
 }
 
 /** How {@link exchangeTokens} names, signs and checks one request. */
-export interface ExchangeOptions {
+interface ExchangeOptions {
   /** Names the request in errors. */
   action: string;
   dpop?: DPoPHandle;
-  /** Verifies the signature of the ID token in a processed response. */
-  verify(response: Response): Promise<void>;
 }
 
 /**
- * Sends a token-endpoint request and processes its response (the ID token's signature included),
- * retrying once, and only once, when the server asks for a fresh DPoP nonce (RFC 9449 section 8).
+ * Sends a token-endpoint request and processes its response, retrying once, and only once, when
+ * the server asks for a fresh DPoP nonce (RFC 9449 section 8).
  */
 export async function exchangeTokens(
   send: () => Promise<Response>,
   process: (response: Response) => Promise<TokenEndpointResponse>,
   options: ExchangeOptions,
 ): Promise<TokenSet> {
-  const attempt = async () => {
-    const raw = await send();
-    const body = await process(raw);
-    if (body.id_token) await options.verify(raw);
-    return body;
-  };
+  const attempt = async () => process(await send());
   let response: TokenEndpointResponse;
   try {
     response = await attempt();
@@ -73,7 +66,7 @@ export async function exchangeTokens(
     if (!challenge.headers.get('dpop-nonce')) {
       throw new OAuthError(
         'use_dpop_nonce',
-        `${options.action} asked for a DPoP nonce, but the server does not expose "DPoP-Nonce" to the browser; it must list it in its CORS "Access-Control-Expose-Headers"`,
+        `${options.action} asked for a DPoP nonce, but the server does not expose "DPoP-Nonce" to the browser (CORS "Access-Control-Expose-Headers")`,
         { status, cause: err },
       );
     }
