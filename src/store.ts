@@ -88,8 +88,7 @@ export function openStore(
 
   // The first operations double as the check that IndexedDB works, so a page load pays for no
   // extra transaction; on failure they are answered from memory and so is everything after.
-  // A failure after that (a full disk refusing a write) is thrown for the caller to handle.
-  // Either is reported once.
+  // Either way the first failure is reported (once) through `onUnavailable`.
   async function run<T>(onDisk: (store: UseStore) => Promise<T>, inMemory: () => Promise<T>): Promise<T> {
     if (!persistent) return inMemory();
     try {
@@ -104,12 +103,19 @@ export function openStore(
         onUnavailable(
           new OAuthError(
             'storage_unavailable',
-            'IndexedDB cannot be opened or written (private mode, blocked, disabled or full storage); the session is kept in memory and will not survive a reload',
+            'IndexedDB cannot be opened or written (private mode, blocked, disabled or full storage); what this page cannot save is kept in memory and will not survive a reload',
             { cause },
           ),
         );
       }
-      if (verified) throw cause;
+      // Once IndexedDB has worked, a failure (the browser closing the connection, clearing the
+      // site's data, a full disk) is thrown, not hidden behind memory the other tabs cannot see.
+      if (verified) {
+        throw new OAuthError('storage_unavailable', 'IndexedDB failed; try again or reload the page', {
+          retryable: true,
+          cause,
+        });
+      }
       persistent = false;
       return inMemory();
     }
