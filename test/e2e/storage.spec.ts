@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, loginOnHarness, openHarness, test } from './fixtures';
+import { expect, loginOnHarness, openHarness, pauseClock, test } from './fixtures';
 
 // Issue 10 section 1: without a working IndexedDB the pending login waits in sessionStorage, so the
 // login round trip completes; the session then lives in the page's memory.
@@ -37,7 +37,7 @@ const storageErrors = (page: Page) =>
   page.evaluate(() => (window as any).events.filter((e: any) => e.type === 'error' && e.error.code === 'storage_unavailable').length);
 
 for (const [broken, breakIndexedDb] of Object.entries(BROKEN_INDEXEDDB)) {
-  test(`IndexedDB ${broken}: the DPoP login round trip completes, storage_unavailable once, a reload ends it`, async ({ page, stack }) => {
+  test(`IndexedDB ${broken}: the DPoP login round trip completes and refreshes in memory, storage_unavailable once, a reload ends it`, async ({ page, context, stack }) => {
     const pageErrors: Error[] = [];
     page.on('pageerror', (error) => pageErrors.push(error));
     const authorizeUrls: URL[] = [];
@@ -45,6 +45,8 @@ for (const [broken, breakIndexedDb] of Object.entries(BROKEN_INDEXEDDB)) {
       if (request.url().startsWith(`${stack.auth.issuer}/auth?`)) authorizeUrls.push(new URL(request.url()));
     });
     await page.addInitScript(breakIndexedDb);
+    stack.auth.setAccessTokenTtl(60);
+    await pauseClock(context);
 
     await loginOnHarness(page, stack, { dpop: true }, { returnTo: '/inbox' });
     expect(await page.evaluate(() => (window as any).bootError)).toBeUndefined();
@@ -54,7 +56,14 @@ for (const [broken, breakIndexedDb] of Object.entries(BROKEN_INDEXEDDB)) {
     expect(body).toMatchObject({ sub: 'alice', tokenType: 'DPoP' });
     // The key could not outlive the redirect, so the code was not bound to it; the tokens are.
     expect(authorizeUrls.map((url) => url.searchParams.has('dpop_jkt'))).toEqual([false]);
-    // The API call took a round trip, long after the deferred event: exactly one, on this page.
+    // Past the deferred event: exactly one, on this page.
+    await context.clock.runFor(100);
+    expect(await storageErrors(page)).toBe(1);
+    // The session refreshes where it lives, in memory.
+    const pageNow = await page.evaluate(() => Date.now());
+    await context.clock.setSystemTime(pageNow + 45_000);
+    expect(await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin)).toBe(200);
+    expect(stack.auth.tokenRequests().map((r) => [r.grant_type, r.status])).toEqual([['authorization_code', 200], ['refresh_token', 200]]);
     expect(await storageErrors(page)).toBe(1);
     // The pending login was taken out of sessionStorage; nothing else was ever put there.
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
