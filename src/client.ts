@@ -1,4 +1,5 @@
 import type { AuthorizationServer, DPoPHandle } from 'oauth4webapi';
+import type { UserClaims } from './claims.js';
 import { beginLogin, completeLogin, readCallback, takePendingLogin, type LoginOptions } from './authorize.js';
 import { resolveConfig, type OAuthClientOptions } from './config.js';
 import { fetchMetadata, isCachedMetadata, isStale, type CachedMetadata, type Transport } from './discovery.js';
@@ -18,16 +19,27 @@ export interface LogoutOptions {
   localOnly?: boolean;
 }
 
+/** What `handleRedirect()` returns after a login callback. */
+export interface RedirectResult {
+  /** The same-origin path `login()` was asked to return to. */
+  returnTo: string;
+}
+
 /** A signed-in (or not) client, as `createOAuthClient` returns it. */
-export interface Client {
+export interface Client<Claims extends object = UserClaims> {
   /** True while there is a session with a valid access token or a refresh token. */
   readonly isAuthenticated: boolean;
   /** The ID token claims of the signed-in user, or null. */
-  readonly user: Record<string, unknown> | null;
+  readonly user: (UserClaims & Claims) | null;
   /** Navigates to the authorization server's login page. */
   login(options?: LoginOptions): Promise<void>;
-  /** Completes a login when `url` is this client's callback; null when it is not. */
-  handleRedirect(url?: string): Promise<{ returnTo: string } | null>;
+  /**
+   * Completes a login when `url` is this client's callback; null when it is not (a callback whose
+   * `state` another client issued is left alone, address bar included). Called again for the same
+   * URL in this page, also with the default URL after the address bar was cleaned, it returns the
+   * same result without a second code exchange.
+   */
+  handleRedirect(url?: string): Promise<RedirectResult | null>;
   /** A valid access token; refreshes when needed. Rejects with `login_required` without a session. */
   getAccessToken(): Promise<string>;
   /** Ends the session in every tab, revokes the refresh token, then the server's logout unless `localOnly`. */
@@ -38,15 +50,30 @@ export interface Client {
   wrapFetch(fetchImpl?: typeof fetch): typeof fetch;
   /** Listens to `login`, `logout`, `refresh` and `error` events; returns the unsubscribe function. */
   subscribe(listener: OAuthEventListener): () => void;
+  /** Closes the tab channel, timers and page listeners; every later call rejects with `client_disposed`. */
+  dispose(): void;
 }
 
 const METADATA_KEY = 'metadata';
 
 /**
  * Creates a client and restores its stored session. A returning user whose access token is still
- * valid costs no network request: the server metadata is cached with the session.
+ * valid costs no network request: the server metadata is cached with the session. Outside a
+ * browser (server-side rendering) it rejects with `unsupported_environment` and opens nothing.
  */
-export async function createOAuthClient(options: OAuthClientOptions): Promise<Client> {
+export function createOAuthClient<Claims extends object = UserClaims>(options: OAuthClientOptions): Promise<Client<Claims>> {
+  if (typeof document === 'undefined') {
+    const rejected = Promise.reject(
+      new OAuthError('unsupported_environment', 'createOAuthClient() needs a browser: create the client in the browser (e.g. in an effect), not during server-side rendering'),
+    );
+    // A server render creates the client at module scope and never awaits it: that is no crash.
+    rejected.catch(() => undefined);
+    return rejected;
+  }
+  return create<Claims>(options);
+}
+
+async function create<Claims extends object>(options: OAuthClientOptions): Promise<Client<Claims>> {
   const config = resolveConfig(options);
   // Captured now, before the app may replace globalThis.fetch with a wrapped one.
   const baseFetch: typeof fetch = globalThis.fetch.bind(globalThis);
@@ -96,21 +123,55 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
   const [[cached]] = await Promise.all([durable.getMany([METADATA_KEY]), session.restore()]);
   if (isCachedMetadata(cached)) metadata = cached;
 
+  let disposed = false;
+  const live = () => {
+    if (disposed) throw new OAuthError('client_disposed', 'this client was disposed; create a new one');
+  };
+
   const tokenSource = {
-    getAccessToken: () => session.getAccessToken(),
+    async getAccessToken() {
+      live();
+      return session.getAccessToken();
+    },
     renewAfterRejection: (rejected: string) => session.renewAfterRejection(rejected),
     dpop: () => dpop(),
   };
   const wrapFetch = (fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) =>
     createAuthorizedFetch(config.apiOrigins, tokenSource, fetchImpl);
 
-  function cleanAddressBar(url: URL) {
-    if (typeof history === 'undefined' || url.href !== location.href) return;
+  /** Removes the callback parameters from the address bar when it shows `url`; returns the clean URL. */
+  function cleanAddressBar(url: URL): string | undefined {
+    if (url.href !== location.href) return;
     const clean = new URL(url);
     for (const name of ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state']) {
       clean.searchParams.delete(name);
     }
     history.replaceState(history.state, '', clean.href);
+    return clean.href;
+  }
+
+  // Each callback this page handled, by its URL and by the cleaned URL, so that a second call
+  // (React StrictMode runs effects twice) shares the first one's result and code exchange.
+  const redirects = new Map<string, Promise<RedirectResult>>();
+
+  async function completeRedirect(params: URLSearchParams): Promise<RedirectResult> {
+    const state = params.get('state');
+    const pending = await takePendingLogin(durable, state);
+    if (!pending) {
+      // The same callback URL again (reload, back button) after it already signed the user in.
+      if (state !== null && session.isAuthenticated && session.origin.loginState === state) {
+        return { returnTo: sameOriginPath(session.origin.returnTo, location.origin) };
+      }
+      throw new OAuthError(
+        'state_mismatch',
+        'the "state" in the callback URL does not match a login started by this app; start the login again with login()',
+      );
+    }
+    const as = await serverMetadata();
+    const tokens = await completeLogin(as, config, transport, params, pending, await dpop(true));
+    const returnTo = sameOriginPath(pending.returnTo, location.origin);
+    await session.start(tokens, { loginState: state!, returnTo });
+    return { returnTo };
   }
 
   return {
@@ -118,10 +179,11 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
       return session.isAuthenticated;
     },
     get user() {
-      return session.user;
+      return session.user as (UserClaims & Claims) | null;
     },
 
     async login(loginOptions: LoginOptions = {}) {
+      live();
       const as = await serverMetadata();
       const handle = await dpop(true);
       const url = await beginLogin(as, config, durable, {
@@ -133,34 +195,23 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
     },
 
     async handleRedirect(href = location.href) {
+      live();
       const url = new URL(href, location.href);
+      const known = redirects.get(url.href);
+      if (known) return known;
       const params = readCallback(url, config);
       if (!params) return null;
-      cleanAddressBar(url);
-      const state = params.get('state');
-      const pending = await takePendingLogin(durable, state);
-      if (!pending) {
-        // The same callback URL again (reload, back button) after it already signed the user in.
-        if (state !== null && session.isAuthenticated && session.origin.loginState === state) {
-          return { returnTo: sameOriginPath(session.origin.returnTo, location.origin) };
-        }
-        throw new OAuthError(
-          'state_mismatch',
-          'the "state" in the callback URL does not match a login started by this app; start the login again with login()',
-        );
-      }
-      const as = await serverMetadata();
-      const tokens = await completeLogin(as, config, transport, params, pending, await dpop(true));
-      const returnTo = sameOriginPath(pending.returnTo, location.origin);
-      await session.start(tokens, { loginState: state!, returnTo });
-      return { returnTo };
+      const result = completeRedirect(params);
+      redirects.set(url.href, result).set(cleanAddressBar(url) ?? url.href, result);
+      return result;
     },
 
     async getAccessToken() {
-      return (await session.getAccessToken()).token;
+      return (await tokenSource.getAccessToken()).token;
     },
 
     async logout(logoutOptions: LogoutOptions = {}) {
+      live();
       const { idToken } = await session.end('user');
       if (config.dpop) {
         dpopHandle = undefined;
@@ -186,5 +237,9 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
     fetch: wrapFetch(baseFetch),
     wrapFetch,
     subscribe: (listener) => emitter.subscribe(listener),
+    dispose() {
+      disposed = true;
+      session.dispose();
+    },
   };
 }

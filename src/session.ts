@@ -8,6 +8,7 @@ import {
   type Client,
   type DPoPHandle,
 } from 'oauth4webapi';
+import type { UserClaims } from './claims.js';
 import type { ResolvedConfig } from './config.js';
 import { requestOptions, type Transport } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
@@ -20,7 +21,7 @@ import { now } from './util.js';
 /** The stored session: one IndexedDB record, written in one transaction. */
 interface Session extends Omit<TokenSet, 'claims' | 'scope'> {
   v: 1;
-  user: Record<string, unknown> | null;
+  user: UserClaims | null;
   /** The `state` and `returnTo` of the login that made this session, to recognise its callback URL loaded again. */
   loginState?: string;
   returnTo?: string;
@@ -76,6 +77,7 @@ export function createSession(deps: SessionDeps) {
   // True while the memory copy is newer than IndexedDB (a write failed): memory then wins.
   let unsaved = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let disposed = false;
 
   const channel = openTabChannel(config.namespace, (message) => void onTabMessage(message));
   const stopWatching = watchPage({
@@ -114,7 +116,7 @@ export function createSession(deps: SessionDeps) {
   /** Refresh ahead of expiry while the tab is visible; hidden tabs never keep a session alive. */
   function schedule() {
     clearTimeout(timer);
-    if (!current?.refreshToken || !isPageVisible()) return;
+    if (disposed || !current?.refreshToken || !isPageVisible()) return;
     const due = current.expiresAt - leewayMs(current) - now();
     const backoff = failures ? Math.min(1000 * 2 ** (failures - 1), MAX_BACKOFF_MS) : 0;
     // setTimeout fires at once for delays past 2^31 - 1 ms (about 24.8 days), so long-lived
@@ -256,7 +258,7 @@ export function createSession(deps: SessionDeps) {
     get isAuthenticated(): boolean {
       return isUsable(current);
     },
-    get user(): Record<string, unknown> | null {
+    get user(): UserClaims | null {
       return isUsable(current) ? current!.user : null;
     },
     /** The `state` and `returnTo` of the login that made the current session. */
@@ -334,7 +336,9 @@ export function createSession(deps: SessionDeps) {
       return { idToken: ended?.idToken };
     },
 
+    /** Stops the timer, the page listeners and the tab channel for good. */
     dispose() {
+      disposed = true;
       clearTimeout(timer);
       stopWatching();
       channel.close();

@@ -4,6 +4,7 @@ import {
   type DPoPHandle,
   type TokenEndpointResponse,
 } from 'oauth4webapi';
+import type { UserClaims } from './claims.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import { now } from './util.js';
 
@@ -18,7 +19,7 @@ export interface TokenSet {
   refreshToken?: string;
   idToken?: string;
   /** Validated ID token claims, when the response had an ID token. */
-  claims?: Record<string, unknown>;
+  claims?: UserClaims;
   scope?: string;
 }
 
@@ -66,7 +67,7 @@ function toTokenSet(response: TokenEndpointResponse, options: { action: string; 
     lifetimeSeconds,
     refreshToken: response.refresh_token,
     idToken: response.id_token,
-    claims: getValidatedIdTokenClaims(response) as Record<string, unknown> | undefined,
+    claims: getValidatedIdTokenClaims(response) as UserClaims | undefined,
     scope: response.scope,
   };
 }
