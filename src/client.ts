@@ -26,11 +26,11 @@ export interface RedirectResult {
 }
 
 /** A signed-in (or not) client, as `createOAuthClient` returns it. */
-export interface Client<Claims extends object = UserClaims> {
+export interface Client<Claims extends UserClaims = UserClaims> {
   /** True while there is a session with a valid access token or a refresh token. */
   readonly isAuthenticated: boolean;
   /** The ID token claims of the signed-in user, or null. */
-  readonly user: (UserClaims & Claims) | null;
+  readonly user: Claims | null;
   /** Navigates to the authorization server's login page. */
   login(options?: LoginOptions): Promise<void>;
   /**
@@ -60,8 +60,9 @@ const METADATA_KEY = 'metadata';
  * Creates a client and restores its stored session. A returning user whose access token is still
  * valid costs no network request: the server metadata is cached with the session. Outside a
  * browser (server-side rendering) it rejects with `unsupported_environment` and opens nothing.
+ * `Claims` adds or narrows claims of `user`, e.g. `createOAuthClient<{ roles: string[] }>()`.
  */
-export function createOAuthClient<Claims extends object = UserClaims>(options: OAuthClientOptions): Promise<Client<Claims>> {
+export function createOAuthClient<Claims extends object = UserClaims>(options: OAuthClientOptions): Promise<Client<UserClaims & Claims>> {
   if (typeof document === 'undefined') {
     const rejected = Promise.reject(
       new OAuthError('unsupported_environment', 'createOAuthClient() needs a browser: create the client in the browser (e.g. in an effect), not during server-side rendering'),
@@ -70,10 +71,11 @@ export function createOAuthClient<Claims extends object = UserClaims>(options: O
     rejected.catch(() => undefined);
     return rejected;
   }
-  return create<Claims>(options);
+  // The claims are whatever the server signed; the app states what it expects of them.
+  return create(options) as Promise<Client<UserClaims & Claims>>;
 }
 
-async function create<Claims extends object>(options: OAuthClientOptions): Promise<Client<Claims>> {
+async function create(options: OAuthClientOptions): Promise<Client> {
   const config = resolveConfig(options);
   // Captured now, before the app may replace globalThis.fetch with a wrapped one.
   const baseFetch: typeof fetch = globalThis.fetch.bind(globalThis);
@@ -179,7 +181,7 @@ async function create<Claims extends object>(options: OAuthClientOptions): Promi
       return session.isAuthenticated;
     },
     get user() {
-      return session.user as (UserClaims & Claims) | null;
+      return session.user;
     },
 
     async login(loginOptions: LoginOptions = {}) {

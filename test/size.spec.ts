@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { measure } from '../scripts/size.mjs';
+import { ADAPTER_BUDGET_GZIP_BYTES, adapterSize, measure } from '../scripts/size.mjs';
 
 // Size is deterministic, so unlike speed it belongs in a test. Issue 5 asks for 12 KB gzipped,
 // which the oauth4webapi functions the SDK needs (8,410 B on their own) leave no room for; see
@@ -11,3 +12,12 @@ test('dist/spa-oauth.iife.js stays under its gzipped size ceiling', () => {
   const { gzipped } = measure();
   expect(gzipped).toBeLessThanOrEqual(CEILING_GZIP_BYTES);
 });
+
+for (const name of ['react', 'vue']) {
+  test(`dist/${name}.mjs adds under 1.5 KB gzipped to an app, and is not in the IIFE`, async () => {
+    expect(await adapterSize(name)).toBeLessThan(ADAPTER_BUDGET_GZIP_BYTES);
+    const iife = readFileSync(new URL('../dist/spa-oauth.iife.js', import.meta.url), 'utf8');
+    expect(iife).not.toContain(name === 'react' ? 'useSyncExternalStore' : 'shallowRef');
+    expect(iife).not.toContain('missing_provider');
+  });
+}

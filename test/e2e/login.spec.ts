@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, loginOnHarness, openHarness, readSdkRecord, test } from './fixtures';
+import { captureCallback, expect, loginOnHarness, openHarness, readSdkRecord, test } from './fixtures';
 
 /** Requests the page sends to a given origin, from now on. */
 function recordRequests(page: Page, origin: string): string[] {
@@ -8,20 +8,6 @@ function recordRequests(page: Page, origin: string): string[] {
     if (new URL(request.url()).origin === origin) seen.push(`${request.method()} ${new URL(request.url()).pathname}`);
   });
   return seen;
-}
-
-/** Starts a login on the harness and stops at the callback, returning its URL unprocessed. */
-async function captureCallback(page: Page, app: string, options: Record<string, unknown> = {}): Promise<string> {
-  await page.evaluate((opts) => {
-    sessionStorage.setItem('spa-oauth-test-hold', '1');
-    delete document.body.dataset.ready;
-    void (window as any).sdk.login(opts);
-  }, options);
-  await page.waitForURL(/\/harness\.html\?.*(code|error)=/);
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-  const url = page.url();
-  expect(url.startsWith(`${app}/harness.html?`)).toBe(true);
-  return url;
 }
 
 const sessionRecord = (page: Page) => readSdkRecord(page, 'session');
@@ -93,7 +79,8 @@ for (const evil of ['https://evil.example/', '//evil.example', '/\\evil.example'
 test('a tampered state is a state_mismatch and the token endpoint is never called', async ({ page, stack }) => {
   await openHarness(page, stack);
   const callback = new URL(await captureCallback(page, stack.app.origin));
-  callback.searchParams.set('state', 'tampered');
+  // Still this client's (its tag before the dot), but not a state it saved.
+  callback.searchParams.set('state', callback.searchParams.get('state')!.replace(/\..*/, '.tampered'));
   await page.goto(callback.href);
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
   expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('state_mismatch');
