@@ -71,15 +71,26 @@ export function createAuthStore<Claims extends object>(input: ClientInput<Claims
     );
   }
 
+  // True once the app called login(), or logout() towards the server: the page is leaving, so a
+  // guard seeing 'signed-out' must not start a login that races the app's own navigation.
+  let leaving = false;
   const actions: AuthActions = {
-    login: (options) => client.then((c) => c.login(options)),
-    logout: (options) => client.then((c) => c.logout(options)),
+    login(options) {
+      leaving = true;
+      return client.then((c) => c.login(options));
+    },
+    logout(options) {
+      leaving ||= !options?.localOnly;
+      return client.then((c) => c.logout(options));
+    },
     getAccessToken: () => client.then((c) => c.getAccessToken()),
     fetch: (resource, init) => client.then((c) => c.fetch(resource, init)),
   };
 
   return {
     get: (): AuthState<Claims> => state,
+    /** False while a guard may start a login: signed out, no failed login, no navigation under way. */
+    mayLogin: () => state.status === 'signed-out' && !state.error && !leaving,
     subscribe(listener: () => void): () => void {
       listeners.add(listener);
       if (listeners.size === 1) start();

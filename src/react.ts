@@ -59,17 +59,15 @@ export interface RequireAuthProps {
 
 /**
  * Renders its children when signed in, `fallback` otherwise, and starts `login()` back to the
- * current path when signed out. It does not start another login after one failed (`error` is
- * set), so a server that keeps refusing cannot cause a redirect loop.
+ * current path when signed out. It starts none while the app is already leaving (its own
+ * `login()`, or `logout()` towards the server), nor after a login failed (`error` is set), so a
+ * server that keeps refusing cannot cause a redirect loop.
  */
 export function RequireAuth({ children, fallback = null }: RequireAuthProps): ReactNode {
   const store = useContext(Context);
   const { status, error, login } = useOAuth();
-  const started = useRef(false);
   useEffect(() => {
-    if (status !== 'signed-out' || error || started.current) return;
-    started.current = true;
-    login({ returnTo: location.pathname + location.search + location.hash }).catch(store!.report);
+    if (store!.mayLogin()) login({ returnTo: location.pathname + location.search + location.hash }).catch(store!.report);
   }, [status, error, login, store]);
   return status === 'signed-in' ? children : fallback;
 }

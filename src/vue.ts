@@ -80,7 +80,8 @@ export function useOAuth<Claims extends object = UserClaims>(): UseOAuthResult<C
 /**
  * A vue-router navigation guard: waits for the login callback to be handled, lets the
  * navigation through when signed in, else starts `login()` with `returnTo` the target route and
- * cancels it. After a failed login (`error` is set) it cancels without starting another one.
+ * cancels it. It cancels without a login while the app is already leaving (its own `login()`, or
+ * `logout()` towards the server) and after a failed login (`error` is set).
  * `router.beforeEach(authGuard)`, or `(to) => to.meta.public || authGuard(to)`.
  */
 export async function authGuard(to: { fullPath: string }): Promise<boolean> {
@@ -96,7 +97,7 @@ export async function authGuard(to: { fullPath: string }): Promise<boolean> {
     });
   }
   if (state.status === 'signed-in') return true;
-  if (!state.error) {
+  if (store.mayLogin()) {
     await store.actions.login({ returnTo: (router()?.options.history.base ?? '') + to.fullPath }).catch(store.report);
   }
   return false;
