@@ -64,3 +64,21 @@ for (const name of ['react', 'vue']) {
     expect(stack.auth.counts.token.authorization_code ?? 0).toBe(0);
   });
 }
+
+test('react example: the callback page goes from loading straight to the returnTo page, never signed in on the callback URL', async ({ page, stack }) => {
+  const base = `${stack.app.origin}/examples/react/`;
+  // Every status the page shows, with the path it shows it on.
+  await page.addInitScript(() => {
+    const seen: string[] = ((window as any).__statuses = []);
+    new MutationObserver(() => {
+      const status = document.getElementById('status')?.textContent;
+      if (status && seen.at(-1) !== `${status} ${location.pathname}`) seen.push(`${status} ${location.pathname}`);
+    }).observe(document, { subtree: true, childList: true, characterData: true });
+  });
+  await page.goto(base);
+  await expect(page.locator('#status')).toHaveText('signed-out');
+  await page.click('#login');
+  await page.waitForURL(`${base}profile`);
+  await expect(page.locator('#user')).toHaveText('Alice Example (alice@example.com)');
+  expect(await page.evaluate(() => (window as any).__statuses)).toEqual(['loading /examples/react/', 'signed-in /examples/react/profile']);
+});
