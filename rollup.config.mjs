@@ -1,37 +1,60 @@
 import nodeResolve from '@rollup/plugin-node-resolve';
 import terser from '@rollup/plugin-terser';
 import typescript from '@rollup/plugin-typescript';
+import { dts } from 'rollup-plugin-dts';
 
 // Shared with scripts/size.mjs, which measures the dependencies' share minified the same way.
 export const terserOptions = { ecma: 2020, module: false };
 
 const typescriptOptions = { tsconfig: './tsconfig.json', declaration: false, outDir: 'dist', rootDir: 'src' };
 
-// tsc writes one declaration file per module under dist/types; these are the entries package.json names.
-const typesEntry = {
-  name: 'types-entry',
+// The global that dist/spa-oauth.iife.js defines, for TypeScript users of the <script> tag.
+const iifeTypes = {
+  name: 'iife-types',
   generateBundle() {
-    for (const [entry, module] of [['spa-oauth', 'index'], ['react', 'react'], ['vue', 'vue']]) {
-      this.emitFile({ type: 'asset', fileName: `${entry}.d.ts`, source: `export * from './types/${module}.js';\n` });
-    }
+    this.emitFile({
+      type: 'asset',
+      fileName: 'spa-oauth.iife.d.ts',
+      source: `import type * as SpaOAuthModule from './spa-oauth.js';
+
+declare global {
+  /** What dist/spa-oauth.iife.js defines, by a <script> tag or by \`import 'spa-oauth/iife'\`. */
+  var SpaOAuth: typeof SpaOAuthModule;
+}
+
+export {};
+`,
+    });
   },
 };
 
 // The adapters import the core from the file the main entry is, so an app bundles one copy of it.
-const isCore = (id) => /[\\/]src[\\/]index\.[jt]s$/.test(id);
+const isCore = (id) => /[\\/](src|dist[\\/]types)[\\/]index\.(d\.)?[jt]s$/.test(id);
 
-/** An adapter entry point: ESM only (never in the IIFE), its framework and the core left as imports. */
+/**
+ * An adapter entry point and its declarations: ESM only (never in the IIFE), its framework and the
+ * core left as imports (the declarations import the core's from dist/spa-oauth.d.ts).
+ */
 function adapter(name, framework, banner) {
-  return {
-    input: `src/${name}.ts`,
-    external: (id) => id === framework || id.startsWith(`${framework}/`) || isCore(id),
-    output: { file: `dist/${name}.mjs`, format: 'es', sourcemap: true, banner, paths: (id) => (isCore(id) ? './spa-oauth.mjs' : id) },
-    plugins: [typescript(typescriptOptions)],
-    // Rollup drops module-level directives; the banner puts 'use client' back for React Server Components.
-    onwarn(warning, warn) {
-      if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+  const external = (id) => id === framework || id.startsWith(`${framework}/`) || isCore(id);
+  return [
+    {
+      input: `src/${name}.ts`,
+      external,
+      output: { file: `dist/${name}.mjs`, format: 'es', sourcemap: true, banner, paths: (id) => (isCore(id) ? './spa-oauth.mjs' : id) },
+      plugins: [typescript(typescriptOptions)],
+      // Rollup drops module-level directives; the banner puts 'use client' back for React Server Components.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+      },
     },
-  };
+    {
+      input: `dist/types/${name}.d.ts`,
+      external,
+      output: { file: `dist/${name}.d.ts`, format: 'es', paths: (id) => (isCore(id) ? './spa-oauth.js' : id) },
+      plugins: [dts()],
+    },
+  ];
 }
 
 export default [
@@ -40,14 +63,33 @@ export default [
     input: 'src/index.ts',
     external: ['oauth4webapi', 'idb-keyval'],
     output: { file: 'dist/spa-oauth.mjs', format: 'es', sourcemap: true },
-    plugins: [typescript({ ...typescriptOptions, declaration: true, declarationDir: 'dist/types' }), typesEntry],
+    plugins: [typescript({ ...typescriptOptions, declaration: true, declarationDir: 'dist/types' }), iifeTypes],
   },
   {
     // One file for a plain <script> tag: dependencies bundled, minified, global SpaOAuth.
     input: 'src/index.ts',
-    output: { file: 'dist/spa-oauth.iife.js', format: 'iife', name: 'SpaOAuth', sourcemap: true },
+    // The footer makes the global explicit, so that loading the file as a module
+    // (`import 'spa-oauth/iife'`), where a top-level `var` stays local, defines it too.
+    output: { file: 'dist/spa-oauth.iife.js', format: 'iife', name: 'SpaOAuth', footer: 'globalThis.SpaOAuth=SpaOAuth;', sourcemap: true },
     plugins: [nodeResolve({ browser: true }), typescript(typescriptOptions), terser(terserOptions)],
   },
-  adapter('react', 'react', "'use client';"),
-  adapter('vue', 'vue'),
+  {
+    // CommonJS for require() and Jest: dependencies bundled (oauth4webapi is ESM-only), not minified.
+    input: 'src/index.ts',
+    output: { file: 'dist/spa-oauth.cjs', format: 'cjs', sourcemap: true },
+    plugins: [nodeResolve({ browser: true }), typescript(typescriptOptions)],
+  },
+  {
+    // One declaration file per format, bundled from tsc's per-module output (written by the first
+    // build above), so that the public types import nothing from oauth4webapi: its ESM-only types
+    // cannot be imported from the CommonJS declarations.
+    input: 'dist/types/index.d.ts',
+    output: [
+      { file: 'dist/spa-oauth.d.ts', format: 'es' },
+      { file: 'dist/spa-oauth.d.cts', format: 'es' },
+    ],
+    plugins: [dts()],
+  },
+  ...adapter('react', 'react', "'use client';"),
+  ...adapter('vue', 'vue'),
 ];

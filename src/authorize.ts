@@ -112,11 +112,8 @@ export async function beginLogin(
  * A short hash of the client (issuer and client ID) that starts every `state` it issues, so that
  * clients sharing a redirect URI each know their own callbacks without reading storage.
  */
-function stateTag(config: ResolvedConfig): string {
-  let hash = 2166136261;
-  for (let i = 0; i < config.namespace.length; i++) hash = Math.imul(hash ^ config.namespace.charCodeAt(i), 16777619);
-  return (hash >>> 0).toString(36);
-}
+const stateTag = (config: ResolvedConfig): string =>
+  [...config.namespace].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) | 0, 0).toString(36);
 
 /**
  * The callback parameters when `url` is this client's redirect URI carrying an authorization

@@ -65,7 +65,7 @@ const METADATA_KEY = 'metadata';
 export function createOAuthClient<Claims extends object = UserClaims>(options: OAuthClientOptions): Promise<Client<UserClaims & Claims>> {
   if (typeof document === 'undefined') {
     const rejected = Promise.reject(
-      new OAuthError('unsupported_environment', 'createOAuthClient() needs a browser: create the client in the browser (e.g. in an effect), not during server-side rendering'),
+      new OAuthError('unsupported_environment', 'create the client in the browser (e.g. in an effect), not during server-side rendering'),
     );
     // A server render creates the client at module scope and never awaits it: that is no crash.
     rejected.catch(() => undefined);

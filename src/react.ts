@@ -1,5 +1,5 @@
 'use client';
-import { createContext, createElement, useContext, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { createContext, createElement, useContext, useEffect, useRef, useState, useSyncExternalStore, type ReactElement, type ReactNode } from 'react';
 import { createAuthStore, LOADING, type AuthActions, type AuthState, type AuthStore, type ClientInput } from './auth-store.js';
 import { OAuthError, type UserClaims } from './index.js';
 
@@ -25,7 +25,7 @@ const serverState = () => LOADING;
  * Gives its children {@link useOAuth}: handles the login callback once (React StrictMode
  * included), then follows the client's events. Renders `status: 'loading'` on the server.
  */
-export function OAuthProvider<Claims extends object = UserClaims>({ client, onRedirect, children }: OAuthProviderProps<Claims>) {
+export function OAuthProvider<Claims extends object = UserClaims>({ client, onRedirect, children }: OAuthProviderProps<Claims>): ReactElement {
   const redirect = useRef(onRedirect);
   useEffect(() => {
     redirect.current = onRedirect;

@@ -6,7 +6,8 @@ import { watchErrors } from './fixtures';
 
 // The React example in the Vite dev server: a development build, where <StrictMode> mounts,
 // unmounts and mounts again, so every effect runs twice. It gets its own stack, since the
-// provider must know the dev server's origin before it starts.
+// provider must know the dev server's origin before it starts; served at `/` there, as
+// `spa-oauth-dev-provider` expects of an app in development.
 
 let vite: ViteDevServer;
 let stack: Stack;
@@ -16,6 +17,7 @@ test.beforeAll(async () => {
   let config = {};
   vite = await createServer({
     configFile: fileURLToPath(new URL('../../examples/react/vite.config.ts', import.meta.url)),
+    base: '/',
     server: { host: '127.0.0.1', port: 0, strictPort: true, hmr: false },
     plugins: [
       {
@@ -32,8 +34,9 @@ test.beforeAll(async () => {
   await vite.listen();
   const address = vite.httpServer!.address();
   if (!address || typeof address === 'string') throw new Error('the Vite dev server has no port');
-  base = `http://127.0.0.1:${address.port}/examples/react/`;
-  stack = await startStack({ extraRedirectUris: [base] });
+  const origin = `http://127.0.0.1:${address.port}`;
+  base = `${origin}/`;
+  stack = await startStack({ appOrigins: [origin] });
   config = { issuer: stack.auth.issuer, clientId: stack.auth.clientId, apiOrigin: stack.api.origin };
 });
 
