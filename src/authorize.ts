@@ -84,7 +84,7 @@ export async function beginLogin(
   options: LoginOptions & { returnTo: string; dpopJkt?: string },
 ): Promise<URL> {
   const codeVerifier = generateRandomCodeVerifier();
-  const state = generateRandomState();
+  const state = `${stateTag(config)}.${generateRandomState()}`;
   const nonce = config.scope.split(' ').includes('openid') ? generateRandomNonce() : undefined;
   const url = new URL(as.authorization_endpoint!);
   for (const [name, value] of Object.entries(options.params ?? {})) {
@@ -124,14 +124,24 @@ export async function beginLogin(
 }
 
 /**
+ * A short hash of the client (issuer and client ID) that starts every `state` it issues, so that
+ * clients sharing a redirect URI each know their own callbacks without reading storage.
+ */
+const stateTag = (config: ResolvedConfig): string =>
+  [...config.namespace].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) | 0, 0).toString(36);
+
+/**
  * The callback parameters when `url` is this client's redirect URI carrying an authorization
- * response (`code`, `error` or `state`); otherwise null.
+ * response (`code`, `error` or `state`); otherwise null. A `state` another client issued (it
+ * starts with another tag) is that client's callback: null too.
  */
 export function readCallback(url: URL, config: ResolvedConfig): URLSearchParams | null {
   const redirect = new URL(config.redirectUri);
   if (url.origin !== redirect.origin || url.pathname !== redirect.pathname) return null;
   const params = url.searchParams;
-  return params.has('code') || params.has('error') || params.has('state') ? new URLSearchParams(params) : null;
+  const state = params.get('state');
+  if (state !== null && !state.startsWith(`${stateTag(config)}.`)) return null;
+  return params.has('code') || params.has('error') || state !== null ? new URLSearchParams(params) : null;
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { AuthorizationServer, DPoPHandle } from 'oauth4webapi';
 import { beginLogin, completeLogin, readCallback, takePendingLogin, type LoginOptions, type PendingStores } from './authorize.js';
+import type { UserClaims } from './claims.js';
 import { clockedFetch, observeServerTime, type ServerClock } from './clock.js';
 import { resolveConfig, type OAuthClientOptions } from './config.js';
 import { fetchMetadata, isStale, readCachedMetadata, type CachedMetadata, type Transport } from './discovery.js';
@@ -19,16 +20,27 @@ export interface LogoutOptions {
   localOnly?: boolean;
 }
 
+/** What `handleRedirect()` returns after a login callback. */
+export interface RedirectResult {
+  /** The same-origin path `login()` was asked to return to. */
+  returnTo: string;
+}
+
 /** A signed-in (or not) client, as `createOAuthClient` returns it. */
-export interface Client {
+export interface Client<Claims extends UserClaims = UserClaims> {
   /** True while there is a session with a valid access token or a refresh token. */
   readonly isAuthenticated: boolean;
   /** The ID token claims of the signed-in user, or null. */
-  readonly user: Record<string, unknown> | null;
+  readonly user: Claims | null;
   /** Navigates to the authorization server's login page. */
   login(options?: LoginOptions): Promise<void>;
-  /** Completes a login when `url` is this client's callback; null when it is not. */
-  handleRedirect(url?: string): Promise<{ returnTo: string } | null>;
+  /**
+   * Completes a login when `url` is this client's callback; null when it is not (a callback whose
+   * `state` another client issued is left alone, address bar included). Called again for the same
+   * URL in this page, also with the default URL after the address bar was cleaned, it returns the
+   * same result without a second code exchange.
+   */
+  handleRedirect(url?: string): Promise<RedirectResult | null>;
   /** A valid access token; refreshes when needed. Rejects with `login_required` without a session. */
   getAccessToken(): Promise<string>;
   /** Ends the session in every tab, revokes the refresh token, then the server's logout unless `localOnly`. */
@@ -39,15 +51,32 @@ export interface Client {
   wrapFetch(fetchImpl?: typeof fetch): typeof fetch;
   /** Listens to `login`, `logout`, `refresh` and `error` events; returns the unsubscribe function. */
   subscribe(listener: OAuthEventListener): () => void;
+  /** Closes the tab channel, timers and page listeners; every later call rejects with `client_disposed`. */
+  dispose(): void;
 }
 
 const METADATA_KEY = 'metadata';
 
 /**
  * Creates a client and restores its stored session. A returning user whose access token is still
- * valid costs no network request: the server metadata is cached with the session.
+ * valid costs no network request: the server metadata is cached with the session. Outside a
+ * browser (server-side rendering) it rejects with `unsupported_environment` and opens nothing.
+ * `Claims` adds or narrows claims of `user`, e.g. `createOAuthClient<{ roles: string[] }>()`.
  */
-export async function createOAuthClient(options: OAuthClientOptions): Promise<Client> {
+export function createOAuthClient<Claims extends object = UserClaims>(options: OAuthClientOptions): Promise<Client<UserClaims & Claims>> {
+  if (typeof document === 'undefined') {
+    const rejected = Promise.reject(
+      new OAuthError('unsupported_environment', 'create the client in the browser (e.g. in an effect), not during server-side rendering'),
+    );
+    // A server render creates the client at module scope and never awaits it: that is no crash.
+    rejected.catch(() => undefined);
+    return rejected;
+  }
+  // The claims are whatever the server signed; the app states what it expects of them.
+  return create(options) as Promise<Client<UserClaims & Claims>>;
+}
+
+async function create(options: OAuthClientOptions): Promise<Client> {
   const config = resolveConfig(options);
   // Captured now, before the app may replace globalThis.fetch with a wrapped one.
   const baseFetch: typeof fetch = globalThis.fetch.bind(globalThis);
@@ -114,21 +143,57 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
   metadata = readCachedMetadata(cached, config.issuer);
   clock.skew = Number(metadata?.skew) || 0;
 
+  let disposed = false;
+  const live = () => {
+    if (disposed) throw new OAuthError('client_disposed', 'this client was disposed; create a new one');
+  };
+
   const tokenSource = {
-    getAccessToken: () => session.getAccessToken(),
+    async getAccessToken() {
+      live();
+      return session.getAccessToken();
+    },
     renewAfterRejection: (rejected: string) => session.renewAfterRejection(rejected),
     dpop: () => dpop(),
   };
   const wrapFetch = (fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) =>
     createAuthorizedFetch(config.apiOrigins, tokenSource, fetchImpl);
 
-  function cleanAddressBar(url: URL) {
-    if (typeof history === 'undefined' || url.href !== location.href) return;
+  /** Removes the callback parameters from the address bar when it shows `url`; returns the clean URL. */
+  function cleanAddressBar(url: URL): string | undefined {
+    if (url.href !== location.href) return;
     const clean = new URL(url);
     for (const name of ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state']) {
       clean.searchParams.delete(name);
     }
     history.replaceState(history.state, '', clean.href);
+    return clean.href;
+  }
+
+  // Each callback this page handled, by its URL and by the cleaned URL, so that a second call
+  // (React StrictMode runs effects twice) shares the first one's result and code exchange.
+  const redirects = new Map<string, Promise<RedirectResult>>();
+
+  async function completeRedirect(params: URLSearchParams): Promise<RedirectResult> {
+    const state = params.get('state');
+    const tx = await takePendingLogin(pending, state);
+    if (!tx) {
+      // The same callback URL again (reload, back button) after it already signed the user in.
+      if (state !== null && session.isAuthenticated && session.origin.loginState === state) {
+        return { returnTo: sameOriginPath(session.origin.returnTo, location.origin) };
+      }
+      throw new OAuthError(
+        'state_mismatch',
+        'the "state" in the callback URL does not match a login started by this app; start the login again with login()',
+      );
+    }
+    const as = await serverMetadata();
+    const tokens = await completeLogin(as, config, transport, params, tx, await dpop(true));
+    // The ID token was minted just now: its iat is the server's clock, readable even when CORS hides Date.
+    if (observeServerTime(clock, tokens.claims?.iat)) await saveMetadata();
+    const returnTo = sameOriginPath(tx.returnTo, location.origin);
+    await session.start(tokens, { loginState: state!, returnTo });
+    return { returnTo };
   }
 
   return {
@@ -140,6 +205,7 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
     },
 
     async login(loginOptions: LoginOptions = {}) {
+      live();
       const as = await serverMetadata();
       const handle = await dpop(true);
       const url = await beginLogin(as, config, pending, {
@@ -153,36 +219,23 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
     },
 
     async handleRedirect(href = location.href) {
+      live();
       const url = new URL(href, location.href);
+      const known = redirects.get(url.href);
+      if (known) return known;
       const params = readCallback(url, config);
       if (!params) return null;
-      cleanAddressBar(url);
-      const state = params.get('state');
-      const tx = await takePendingLogin(pending, state);
-      if (!tx) {
-        // The same callback URL again (reload, back button) after it already signed the user in.
-        if (state !== null && session.isAuthenticated && session.origin.loginState === state) {
-          return { returnTo: sameOriginPath(session.origin.returnTo, location.origin) };
-        }
-        throw new OAuthError(
-          'state_mismatch',
-          'the "state" in the callback URL does not match a login started by this app; start the login again with login()',
-        );
-      }
-      const as = await serverMetadata();
-      const tokens = await completeLogin(as, config, transport, params, tx, await dpop(true));
-      // The ID token was minted just now: its iat is the server's clock, readable even when CORS hides Date.
-      if (observeServerTime(clock, tokens.claims?.iat)) await saveMetadata();
-      const returnTo = sameOriginPath(tx.returnTo, location.origin);
-      await session.start(tokens, { loginState: state!, returnTo });
-      return { returnTo };
+      const result = completeRedirect(params);
+      redirects.set(url.href, result).set(cleanAddressBar(url) ?? url.href, result);
+      return result;
     },
 
     async getAccessToken() {
-      return (await session.getAccessToken()).token;
+      return (await tokenSource.getAccessToken()).token;
     },
 
     async logout(logoutOptions: LogoutOptions = {}) {
+      live();
       const { idToken } = await session.end('user');
       if (config.dpop) {
         dpopKeys = dpopHandle = undefined;
@@ -208,5 +261,9 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
     fetch: wrapFetch(baseFetch),
     wrapFetch,
     subscribe: (listener) => emitter.subscribe(listener),
+    dispose() {
+      disposed = true;
+      session.dispose();
+    },
   };
 }

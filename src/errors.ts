@@ -17,6 +17,8 @@ export type OAuthErrorCode =
   | 'server_error'
   | 'storage_unavailable'
   | 'dpop_not_supported'
+  | 'unsupported_environment'
+  | 'client_disposed'
   | (string & {});
 
 /** Options of {@link OAuthError}. */

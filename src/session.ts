@@ -7,6 +7,7 @@ import {
   type AuthorizationServer,
   type DPoPHandle,
 } from 'oauth4webapi';
+import type { UserClaims } from './claims.js';
 import type { ResolvedConfig } from './config.js';
 import { requestOptions, type Transport } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
@@ -64,6 +65,7 @@ export function createSession(deps: SessionDeps) {
   // this tab's memory wins, even when that is no session after a logout; anything else stored wins.
   let unsavedOver: string | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let disposed = false;
 
   const channel = openTabChannel(config.namespace, (message) => void onTabMessage(message));
   const stopWatching = watchPage({
@@ -98,7 +100,7 @@ export function createSession(deps: SessionDeps) {
   /** Refresh ahead of expiry while the tab is visible; hidden tabs never keep a session alive. */
   function schedule() {
     clearTimeout(timer);
-    if (!current?.refreshToken || !isPageVisible()) return;
+    if (disposed || !current?.refreshToken || !isPageVisible()) return;
     const due = Math.max(current.expiresAt - leewayMs(current), issuedAt(current) + MIN_REFRESH_INTERVAL_MS) - now();
     const backoff = failures ? Math.min(1000 * 2 ** (failures - 1), MAX_BACKOFF_MS) : 0;
     // setTimeout fires at once for delays past 2^31 - 1 ms (about 24.8 days), so long-lived
@@ -248,7 +250,7 @@ export function createSession(deps: SessionDeps) {
     get isAuthenticated(): boolean {
       return isUsable(current);
     },
-    get user(): Record<string, unknown> | null {
+    get user(): UserClaims | null {
       return isUsable(current) ? current!.user : null;
     },
     /** The `state` and `returnTo` of the login that made the current session. */
@@ -331,7 +333,9 @@ export function createSession(deps: SessionDeps) {
       return { idToken: ended?.idToken };
     },
 
+    /** Stops the timer, the page listeners and the tab channel for good. */
     dispose() {
+      disposed = true;
       clearTimeout(timer);
       stopWatching();
       channel.close();

@@ -8,6 +8,7 @@ import {
   type TokenEndpointResponse,
 } from 'oauth4webapi';
 import type { Transport } from './discovery.js';
+import type { UserClaims } from './claims.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import { now } from './util.js';
 
@@ -22,7 +23,7 @@ export interface TokenSet {
   refreshToken?: string;
   idToken?: string;
   /** Validated ID token claims, when the response had an ID token. */
-  claims?: Record<string, unknown>;
+  claims?: UserClaims;
   scope?: string;
 }
 
@@ -96,7 +97,7 @@ function toTokenSet(response: TokenEndpointResponse, options: ExchangeOptions): 
     lifetimeSeconds,
     refreshToken: response.refresh_token,
     idToken: response.id_token,
-    claims: getValidatedIdTokenClaims(response) as Record<string, unknown> | undefined,
+    claims: getValidatedIdTokenClaims(response) as UserClaims | undefined,
     scope: response.scope,
   };
 }

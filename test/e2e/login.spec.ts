@@ -32,7 +32,8 @@ for (const evil of ['https://evil.example/', '//evil.example', '/\\evil.example'
 test('a tampered state is a state_mismatch and the token endpoint is never called', async ({ page, stack }) => {
   await openHarness(page, stack);
   const callback = new URL(await captureCallback(page, stack.app.origin));
-  callback.searchParams.set('state', 'tampered');
+  // Still this client's (its tag before the dot), but not a state it saved.
+  callback.searchParams.set('state', callback.searchParams.get('state')!.replace(/\..*/, '.tampered'));
   await page.goto(callback.href);
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
   expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('state_mismatch');
