@@ -22,6 +22,8 @@ import { now } from './util.js';
 interface LoginTransaction {
   codeVerifier: string;
   nonce?: string;
+  /** The `max_age` the request carried, so the callback checks `auth_time` against it. */
+  maxAge?: number;
   returnTo: string;
   createdAt: number;
 }
@@ -44,9 +46,10 @@ export interface LoginOptions {
   params?: Record<string, string>;
 }
 
+// response_mode would move the code where handleRedirect() does not look (the fragment, a form post).
 const PROTOCOL_PARAMS = new Set([
-  'client_id', 'redirect_uri', 'response_type', 'scope', 'state', 'nonce',
-  'code_challenge', 'code_challenge_method', 'dpop_jkt', 'resource',
+  'client_id', 'redirect_uri', 'response_type', 'response_mode', 'scope', 'state', 'nonce',
+  'code_challenge', 'code_challenge_method', 'dpop_jkt', 'resource', 'request', 'request_uri',
 ]);
 
 function freshOnly(pending: unknown): PendingLogins {
@@ -94,8 +97,13 @@ export async function beginLogin(
   if (options.loginHint) url.searchParams.set('login_hint', options.loginHint);
   if (options.dpopJkt) url.searchParams.set('dpop_jkt', options.dpopJkt);
   for (const resource of config.resource) url.searchParams.append('resource', resource);
+  const maxAgeParam = url.searchParams.get('max_age');
+  const maxAge = maxAgeParam === null ? undefined : Number(maxAgeParam);
+  if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) {
+    throw new OAuthError('invalid_config', `login({ params }) "max_age" must be a whole number of seconds, got "${maxAgeParam}"`);
+  }
 
-  const tx: LoginTransaction = { codeVerifier, nonce, returnTo: options.returnTo, createdAt: now() };
+  const tx: LoginTransaction = { codeVerifier, nonce, maxAge, returnTo: options.returnTo, createdAt: now() };
   await store.update(PENDING_KEY, (pending) => ({ ...freshOnly(pending), [state]: tx }));
   return url;
 }
@@ -162,6 +170,7 @@ export async function completeLogin(
     (response) =>
       processAuthorizationCodeResponse(as, client, response, {
         expectedNonce: tx.nonce,
+        maxAge: tx.maxAge,
         requireIdToken: tx.nonce !== undefined,
       }),
     { action: `the code exchange at ${as.token_endpoint}`, dpop },

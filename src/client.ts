@@ -1,7 +1,7 @@
 import type { AuthorizationServer, DPoPHandle } from 'oauth4webapi';
 import { beginLogin, completeLogin, readCallback, takePendingLogin, type LoginOptions } from './authorize.js';
 import { resolveConfig, type OAuthClientOptions } from './config.js';
-import { fetchMetadata, isCachedMetadata, isStale, type CachedMetadata, type Transport } from './discovery.js';
+import { fetchMetadata, isStale, readCachedMetadata, type CachedMetadata, type Transport } from './discovery.js';
 import { createDpopHandle, deleteDpopKeys, loadDpopKeys } from './dpop.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import { createEmitter, type OAuthEventListener } from './events.js';
@@ -94,7 +94,7 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
 
   const session = createSession({ config, store, emitter, transport, metadata: serverMetadata, dpop: () => dpop() });
   const [[cached]] = await Promise.all([durable.getMany([METADATA_KEY]), session.restore()]);
-  if (isCachedMetadata(cached)) metadata = cached;
+  metadata = readCachedMetadata(cached, config.issuer);
 
   const tokenSource = {
     getAccessToken: () => session.getAccessToken(),

@@ -66,6 +66,10 @@ export async function fetchMetadata(issuer: URL, transport: Transport): Promise<
         `the discovery document at ${url} has no "authorization_endpoint" or "token_endpoint"; check the "issuer" option`,
       );
     }
+    const unsafe = unsafeEndpoint(as, issuer);
+    if (unsafe) {
+      throw new OAuthError('invalid_response', `the discovery document at ${url} names an unsafe "${unsafe}"; every endpoint must use https (http only on loopback for a loopback issuer)`);
+    }
     return { as, fetchedAt: now() };
   } catch (err) {
     const error = toOAuthError(err, `discovery at ${url}`);
@@ -78,13 +82,52 @@ export async function fetchMetadata(issuer: URL, transport: Transport): Promise<
   }
 }
 
-/** True when `value` looks like metadata this module wrote (guards against a garbage record). */
-export function isCachedMetadata(value: unknown): value is CachedMetadata {
+// Every metadata URL the SDK navigates to or calls.
+const USED_ENDPOINTS = [
+  'authorization_endpoint', 'token_endpoint', 'end_session_endpoint', 'revocation_endpoint',
+  'pushed_authorization_request_endpoint', 'jwks_uri',
+] as const;
+
+/**
+ * The name of the first endpoint in `as` that the SDK must not navigate to or call: anything but
+ * https, except http on a loopback host when the issuer itself is on loopback. So a `javascript:`
+ * URL can never reach `location.assign`, and no request leaves TLS for a public server.
+ */
+export function unsafeEndpoint(as: AuthorizationServer, issuer: URL): string | undefined {
+  for (const name of USED_ENDPOINTS) {
+    const value = as[name];
+    if (value === undefined) continue;
+    let url: URL;
+    try {
+      url = new URL(value as string);
+    } catch {
+      return name;
+    }
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url) && isLoopback(issuer))) return name;
+  }
+  return undefined;
+}
+
+/**
+ * The cached metadata when `value` is a record this module wrote for `issuer`: it names that
+ * issuer, was not fetched in the future (which would never go stale), and every endpoint passes
+ * {@link unsafeEndpoint}. Anything else is ignored, so a tampered cache costs one discovery request.
+ */
+export function readCachedMetadata(value: unknown, issuer: URL): CachedMetadata | undefined {
   const candidate = value as CachedMetadata | undefined;
-  return (
-    typeof candidate?.fetchedAt === 'number' &&
-    typeof candidate.as?.issuer === 'string' &&
-    typeof candidate.as.authorization_endpoint === 'string' &&
-    typeof candidate.as.token_endpoint === 'string'
-  );
+  try {
+    if (
+      typeof candidate?.fetchedAt === 'number' &&
+      candidate.fetchedAt <= now() &&
+      new URL(candidate.as.issuer).href === issuer.href &&
+      typeof candidate.as.authorization_endpoint === 'string' &&
+      typeof candidate.as.token_endpoint === 'string' &&
+      !unsafeEndpoint(candidate.as, issuer)
+    ) {
+      return candidate;
+    }
+  } catch {
+    // an unparseable issuer: ignored like any other garbage record
+  }
+  return undefined;
 }

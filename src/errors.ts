@@ -42,13 +42,25 @@ export class OAuthError extends Error {
   readonly retryable: boolean;
 
   constructor(code: OAuthErrorCode, message: string, options: OAuthErrorOptions = {}) {
-    super(message, { cause: options.cause });
+    super(message, { cause: safeCause(options.cause) });
     this.name = 'OAuthError';
     this.code = code;
     this.description = options.description;
     this.status = options.status;
     this.retryable = options.retryable ?? false;
   }
+}
+
+/**
+ * What of an underlying error may travel in `cause`: its name, message and `code`, never the
+ * error itself. oauth4webapi puts whole token responses (access and live refresh tokens) in its
+ * errors' causes, and error reporters walk `cause` chains.
+ */
+function safeCause(cause: unknown): Error | undefined {
+  if (isOAuthError(cause)) return cause;
+  if (!(cause instanceof Error) && !(cause instanceof DOMException)) return undefined;
+  const { name, message, code } = cause as Error & { code?: unknown };
+  return Object.assign(new Error(message), { name, ...(typeof code === 'string' ? { code } : {}) });
 }
 
 /** True for an {@link OAuthError}, also one thrown from another realm (an iframe, another bundle). */

@@ -19,11 +19,13 @@ export function isSecureOrigin(url: URL): boolean {
  * protocol-relative), `javascript:` and anything else unparseable.
  */
 export function sameOriginPath(target: unknown, origin: string): string {
-  if (typeof target !== 'string' || !target.startsWith('/') || /^\/[/\\]/.test(target)) return '/';
+  const leaves = (path: string) => !path.startsWith('/') || /^\/[/\\]/.test(path);
+  if (typeof target !== 'string' || leaves(target)) return '/';
   try {
     const url = new URL(target, origin);
-    if (url.origin !== origin) return '/';
-    return url.pathname + url.search + url.hash;
+    const path = url.pathname + url.search + url.hash;
+    // Resolving dot segments can make a protocol-relative path: `/a/..//evil.example`.
+    return url.origin !== origin || leaves(path) ? '/' : path;
   } catch {
     return '/';
   }

@@ -280,3 +280,44 @@ test('invalid options throw invalid_config naming the field', async ({ page, sta
   expect(errors[2].message).toContain('"apiOrigins"');
   expect(errors[3].message).toContain('"storage"');
 });
+
+test('max_age sent through params is checked against auth_time: an ID token too old is refused, nothing stored', async ({ page, stack }) => {
+  await openHarness(page, stack);
+  const callback = await captureCallback(page, stack.app.origin, { params: { max_age: '60' } });
+  await page.route(`${stack.auth.issuer}/token`, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    const authTime = Math.floor(Date.now() / 1000) - 3600;
+    body.id_token = stack.auth.resignIdToken(body.id_token, { auth_time: authTime });
+    await route.fulfill({ response, json: body });
+  });
+  await page.goto(callback);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  const error = await page.evaluate(() => (window as any).bootError);
+  expect(error?.code).toBe('invalid_response');
+  expect(error?.message).toContain('since the last End-User authentication');
+  expect(await sessionRecord(page)).toBeUndefined();
+});
+
+test('max_age within its limit signs in; a malformed max_age or a response_mode in params is refused before leaving', async ({ page, stack }) => {
+  await loginOnHarness(page, stack, {}, { params: { max_age: '600' } });
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+  const errors = await page.evaluate(async () => {
+    const sdk = (window as any).sdk;
+    const attempt = (params: Record<string, string>) => sdk.login({ params }).then(() => null, (e: any) => ({ code: e.code, message: e.message }));
+    return [await attempt({ max_age: 'soon' }), await attempt({ response_mode: 'fragment' })];
+  });
+  expect(errors.map((e: any) => e?.code)).toEqual(['invalid_config', 'invalid_config']);
+  expect(errors[0].message).toContain('max_age');
+  expect(errors[1].message).toContain('response_mode');
+  expect(new URL(page.url()).pathname).toBe('/harness.html');
+});
+
+for (const evil of ['/a/..//evil.example', '/a/../\\evil.example', '/%2e%2e//evil.example', '/./\\/evil.example']) {
+  test(`returnTo ${JSON.stringify(evil)} (dot segments) is made safe in one pass, before it is stored`, async ({ page, stack }) => {
+    await openHarness(page, stack);
+    await captureCallback(page, stack.app.origin, { returnTo: evil });
+    const stored = await readSdkRecord<string[]>(page, 'pending-logins', 'r => Object.values(r).map((tx) => tx.returnTo)');
+    expect(stored).toEqual(['/']);
+  });
+}
