@@ -1,4 +1,4 @@
-import type { AuthorizationServer, DPoPHandle } from 'oauth4webapi';
+import { generateRandomState, type AuthorizationServer, type DPoPHandle } from 'oauth4webapi';
 import { beginLogin, completeLogin, readCallback, takePendingLogin, type LoginOptions } from './authorize.js';
 import { resolveConfig, type OAuthClientOptions } from './config.js';
 import { fetchMetadata, isStale, readCachedMetadata, type CachedMetadata, type Transport } from './discovery.js';
@@ -16,6 +16,8 @@ export interface LogoutOptions {
   returnTo?: string;
   /** Only end the session in this browser, without the redirect to the server's logout (default: false). */
   localOnly?: boolean;
+  /** Extra end-session request parameters, e.g. `ui_locales` (default: none). The protocol ones the SDK sets win. */
+  params?: Record<string, string>;
 }
 
 /** A signed-in (or not) client, as `createOAuthClient` returns it. */
@@ -61,7 +63,7 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
   let metadata: CachedMetadata | undefined;
   let metadataRequest: Promise<CachedMetadata> | undefined;
   async function refetchMetadata(): Promise<CachedMetadata> {
-    metadataRequest ??= fetchMetadata(config.issuer, transport)
+    metadataRequest ??= fetchMetadata(config.issuer, transport, config.discoveryUrl)
       .then(async (fetched) => {
         metadata = fetched;
         await durable.setMany([[METADATA_KEY, fetched]]);
@@ -94,7 +96,8 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
 
   const session = createSession({ config, store, emitter, transport, metadata: serverMetadata, dpop: () => dpop() });
   const [[cached]] = await Promise.all([durable.getMany([METADATA_KEY]), session.restore()]);
-  metadata = readCachedMetadata(cached, config.issuer);
+  // Metadata the app gave is never fetched, cached or stale.
+  metadata = config.metadata ? { as: config.metadata, fetchedAt: Infinity } : readCachedMetadata(cached, config.issuer);
 
   const tokenSource = {
     getAccessToken: () => session.getAccessToken(),
@@ -176,6 +179,10 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
       }
       if (!as.end_session_endpoint) return;
       const url = new URL(as.end_session_endpoint);
+      // Set first, so the protocol parameters below always win.
+      for (const [name, value] of Object.entries(logoutOptions.params ?? {})) url.searchParams.set(name, value);
+      // Some servers (Glewlwyd) only send the browser back when the request carries a state.
+      url.searchParams.set('state', generateRandomState());
       url.searchParams.set('client_id', config.clientId);
       if (idToken) url.searchParams.set('id_token_hint', idToken);
       const returnTo = logoutOptions.returnTo ?? config.postLogoutRedirectUri;

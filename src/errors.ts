@@ -17,6 +17,7 @@ export type OAuthErrorCode =
   | 'server_error'
   | 'storage_unavailable'
   | 'dpop_not_supported'
+  | 'revocation_unsupported'
   | (string & {});
 
 /** Options of {@link OAuthError}. */
