@@ -5,6 +5,9 @@
 // - it advertises neither "revocation_endpoint" nor "end_session_endpoint";
 // - no RFC 9207 "iss" in the callback; "sub" is the user's database id;
 // - the API validates tokens by RFC 7662 introspection at the server.
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
 import { startApiServer, type ApiServer } from '../fixtures/api-server.mjs';
 import { startDjangoServer, type DjangoServer } from '../fixtures/django-server.mjs';
@@ -181,4 +184,25 @@ test('metadata given by the app (with Django\'s unadvertised revocation endpoint
   expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
   expect(await django.server.refreshGrant(refreshToken)).toEqual({ status: 400, body: { error: 'invalid_grant' } });
   expect(await django.server.introspect(accessToken)).toEqual({ active: false });
+});
+
+test.describe('the fixture itself', () => {
+  const startWith = (python: string) => startDjangoServer({ appOrigin: 'http://127.0.0.1:1', redirectUris: ['http://127.0.0.1:1/'], python });
+
+  test('says so when the interpreter is missing', async () => {
+    await expect(startWith('/nonexistent/python3')).rejects.toThrow(/needs Debian's \/nonexistent\/python3, which is missing; install python3 and apt-get install python3-django-oauth-toolkit/);
+  });
+
+  test('says which package to install when Python cannot import it', async () => {
+    // python3 -S leaves out site-packages and Debian's dist-packages, as a Python without the packages would.
+    const dir = await mkdtemp(join(tmpdir(), 'spa-oauth-python-'));
+    const python = join(dir, 'python3');
+    await writeFile(python, '#!/bin/sh\nexec /usr/bin/python3 -S "$@"\n');
+    await chmod(python, 0o755);
+    try {
+      await expect(startWith(python)).rejects.toThrow(/django is not importable .*apt-get install python3-django-oauth-toolkit python3-django-cors-headers/s);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
