@@ -36,7 +36,8 @@ function wantsRetry(challenge: WWWAuthenticateChallengeError): boolean {
 /**
  * Wraps `fetchImpl` so requests to `apiOrigins` carry the access token (and a DPoP proof when the
  * token is DPoP-bound). Requests anywhere else, or that already have an `Authorization` header,
- * go out exactly as given, without waiting on the session.
+ * go out exactly as given, without waiting on the session. A request that carries a token does
+ * not follow redirects (an `opaqueredirect` response) unless `init.redirect` says otherwise.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750.html#section-2.1
  * @see https://www.rfc-editor.org/rfc/rfc9449.html#section-7
@@ -46,14 +47,14 @@ export function createAuthorizedFetch(
   source: TokenSource,
   fetchImpl: typeof fetch,
 ): typeof fetch {
-  async function send(request: Request, url: URL, token: AccessToken): Promise<Response | WWWAuthenticateChallengeError> {
+  async function send(request: Request, url: URL, token: AccessToken, redirect: RequestRedirect): Promise<Response | WWWAuthenticateChallengeError> {
     const dpop = token.scheme === 'DPoP' ? await source.dpop() : undefined;
     try {
       return await protectedResourceRequest(token.token, request.method, url, request.headers, null, {
         DPoP: dpop,
         // The origin is on the allow-list, which only admits https or loopback http.
         [allowInsecureRequests]: true,
-        [customFetch]: (_href, prepared) => fetchImpl(new Request(request, { headers: prepared.headers })),
+        [customFetch]: (_href, prepared) => fetchImpl(new Request(request, { headers: prepared.headers, redirect })),
       });
     } catch (err) {
       if (err instanceof WWWAuthenticateChallengeError) return err;
@@ -72,15 +73,18 @@ export function createAuthorizedFetch(
 
     const token = await source.getAccessToken();
     const request = new Request(input, init);
+    // A redirect would carry the DPoP proof (and, same-origin, the token) to wherever the API
+    // points; only an app that asks for it by name follows one.
+    const redirect = init?.redirect ?? 'manual';
     // A stream can be read once only, so a request with one is never retried; a request without
     // a body is not consumed by sending it, so only a replayable body costs a copy.
     const spare = init?.body instanceof ReadableStream ? undefined : request.body ? request.clone() : request;
-    const first = await send(request, url, token);
+    const first = await send(request, url, token, redirect);
     if (first instanceof Response) return first;
     if (!spare || !wantsRetry(first)) return first.response;
 
     const next = isDPoPNonceError(first) ? token : await source.renewAfterRejection(token.token);
-    const second = await send(spare, url, next);
+    const second = await send(spare, url, next, redirect);
     return second instanceof Response ? second : second.response;
   };
 }

@@ -161,3 +161,25 @@ test.describe('a token that expires at the API mid-session', () => {
     expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
   });
 });
+
+for (const options of [{}, { dpop: true }]) {
+  test(`an allowed API that redirects elsewhere: not followed, nothing reaches the other origin${options.dpop ? ' (DPoP)' : ''}`, async ({ page, stack }) => {
+    await loginOnHarness(page, stack, options);
+    const target = `${stack.other.origin}/landing`;
+    const outcome = await page.evaluate(
+      ({ api, target }) => (window as any).sdk.fetch(`${api}/redirect?to=${encodeURIComponent(target)}`).then((r: Response) => `${r.type} ${r.status}`),
+      { api: stack.api.origin, target },
+    );
+    expect(outcome).toBe('opaqueredirect 0');
+    expect(stack.api.requests.filter((r: any) => r.path === '/redirect' && r.method === 'GET').map((r: any) => r.status)).toEqual([307]);
+    expect(stack.other.requests).toEqual([]);
+
+    // An app that asks for redirects by name gets them; the browser drops Authorization across origins.
+    const followed = await page.evaluate(
+      ({ api, target }) => (window as any).sdk.fetch(`${api}/redirect?to=${encodeURIComponent(target)}`, { redirect: 'follow' }).then((r: Response) => r.status),
+      { api: stack.api.origin, target },
+    );
+    expect(followed).toBe(200);
+    expect(stack.other.requests.filter((r: any) => r.method === 'GET').map((r: any) => r.authorization)).toEqual([undefined]);
+  });
+}
