@@ -110,14 +110,13 @@ export async function beginLogin(
 
 /**
  * The callback parameters when `url` is this client's redirect URI carrying an authorization
- * response (`code` or `error`); otherwise null. A lone `state` is the server's logout sending the
- * browser back.
+ * response (`code`, `error` or `state`); otherwise null.
  */
 export function readCallback(url: URL, config: ResolvedConfig): URLSearchParams | null {
   const redirect = new URL(config.redirectUri);
   if (url.origin !== redirect.origin || url.pathname !== redirect.pathname) return null;
   const params = url.searchParams;
-  return params.has('code') || params.has('error') ? new URLSearchParams(params) : null;
+  return params.has('code') || params.has('error') || params.has('state') ? new URLSearchParams(params) : null;
 }
 
 /**

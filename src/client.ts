@@ -140,6 +140,8 @@ export async function createOAuthClient(options: OAuthClientOptions): Promise<Cl
       const params = readCallback(url, config);
       if (!params) return null;
       cleanAddressBar(url);
+      // A lone state is the server's logout sending the browser back, not a login callback.
+      if (!params.has('code') && !params.has('error')) return null;
       const state = params.get('state');
       const pending = await takePendingLogin(durable, state);
       if (!pending) {

@@ -137,10 +137,6 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
   if (requestTimeoutMs === 0) throw invalid('requestTimeoutMs', 'must be greater than 0');
 
   const discoveryUrl = options.discoveryUrl === undefined ? undefined : parseUrl('discoveryUrl', options.discoveryUrl).href;
-  let metadata: AuthorizationServer | undefined;
-  if (options.metadata !== undefined) {
-    metadata = checkEndpoints({ ...options.metadata, issuer: options.issuer }, issuer, 'option "metadata"', 'invalid_config');
-  }
 
   return {
     issuer,
@@ -155,7 +151,7 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
     requestTimeoutMs,
     dpop: options.dpop ?? false,
     discoveryUrl,
-    metadata,
+    metadata: options.metadata && checkEndpoints({ ...options.metadata, issuer: options.issuer }, issuer, 'option "metadata"', 'invalid_config'),
     namespace: `spa-oauth:${issuer.href}:${options.clientId}`,
   };
 }

@@ -346,7 +346,7 @@ export function createSession(deps: SessionDeps) {
     if (!as.revocation_endpoint) {
       throw new OAuthError(
         'revocation_unsupported',
-        'the server has no "revocation_endpoint": the refresh token was not revoked and stays valid until it expires',
+        'the server has no "revocation_endpoint": the refresh token was not revoked and stays valid',
       );
     }
     const response = await revocationRequest(as, client, None(), token, requestOptions(config.issuer, deps.transport));
