@@ -1,12 +1,21 @@
 import type { OAuthError } from './errors.js';
 
-/** Why a session ended. */
+/**
+ * Why a session ended: `'user'` called logout() (or logged in as another user); the server refused
+ * the refresh (`'invalid_grant'`, whatever code it used); `'other_tab'` ended it, or logged in as
+ * another user; the token `'expired'` with no refresh token.
+ */
 export type LogoutReason = 'user' | 'invalid_grant' | 'other_tab' | 'expired';
 
 /** What {@link Client.subscribe} listeners receive. No event ever carries a token. */
 export type OAuthEvent =
   | { type: 'login'; user: Record<string, unknown> | null }
-  | { type: 'logout'; reason: LogoutReason }
+  | {
+      type: 'logout';
+      reason: LogoutReason;
+      /** Why the server ended the session (`reason: 'invalid_grant'` only): the refused refresh's error. */
+      error?: OAuthError;
+    }
   | { type: 'refresh'; expiresAt: number }
   | { type: 'error'; error: OAuthError };
 

@@ -12,19 +12,11 @@ import type { ResolvedConfig } from './config.js';
 import { requestOptions, type Transport } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { Emitter, LogoutReason } from './events.js';
+import { openSessionRecord, type Session } from './record.js';
 import type { Store } from './store.js';
 import { isPageVisible, openTabChannel, watchPage, withLock, type TabMessage } from './tabs.js';
 import { exchangeTokens, type TokenSet } from './token.js';
 import { now } from './util.js';
-
-/** The stored session: one IndexedDB record, written in one transaction. */
-interface Session extends Omit<TokenSet, 'claims' | 'scope'> {
-  v: 1;
-  user: Record<string, unknown> | null;
-  /** The `state` and `returnTo` of the login that made this session, to recognise its callback URL loaded again. */
-  loginState?: string;
-  returnTo?: string;
-}
 
 /** An access token and the scheme it is sent with. */
 export interface AccessToken {
@@ -44,22 +36,15 @@ export interface SessionDeps {
   dpop(): Promise<DPoPHandle | undefined>;
 }
 
-const SESSION_KEY = 'session';
 const MAX_BACKOFF_MS = 60_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
+// However short the tokens (expires_in 0 or 1), automatic refreshes are at least this far apart.
+const MIN_REFRESH_INTERVAL_MS = 10_000;
 
-function isSession(value: unknown): value is Session {
-  const s = value as Session | undefined;
-  return (
-    s?.v === 1 &&
-    typeof s.accessToken === 'string' &&
-    (s.tokenType === 'bearer' || s.tokenType === 'dpop') &&
-    Number.isFinite(s.expiresAt) &&
-    Number.isFinite(s.lifetimeSeconds) &&
-    (s.refreshToken === undefined || typeof s.refreshToken === 'string') &&
-    (s.user === null || typeof s.user === 'object')
-  );
-}
+const endedElsewhere = () => new OAuthError('login_required', 'the session was ended in another tab; call login()');
+const issuedAt = (s: Session) => s.expiresAt - s.lifetimeSeconds * 1000;
+/** Who a session is about: its ID token's issuer and subject. */
+const who = (s: Session) => `${s.user?.iss} ${s.user?.sub}`;
 
 /**
  * The session of one client in this tab: the token in memory for the hot path, refresh under a
@@ -67,14 +52,17 @@ function isSession(value: unknown): value is Session {
  * refresh, the timers and the memory copy.
  */
 export function createSession(deps: SessionDeps) {
-  const { config, store, emitter } = deps;
+  const { config, emitter } = deps;
   const client: Client = { client_id: config.clientId };
   const lockName = config.namespace;
+  const record = openSessionRecord(deps.store, config.dpop ? 'dpop' : 'bearer');
   let current: Session | null = null;
   let inflight: Promise<Session> | null = null;
   let failures = 0;
-  // True while the memory copy is newer than IndexedDB (a write failed): memory then wins.
-  let unsaved = false;
+  // After a failed write: the access token of the stored record that the memory copy replaced.
+  // That record is dead for good (its refresh token is spent): while IndexedDB still holds it,
+  // this tab's memory wins, even when that is no session after a logout; anything else stored wins.
+  let unsavedOver: string | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
 
   const channel = openTabChannel(config.namespace, (message) => void onTabMessage(message));
@@ -91,31 +79,27 @@ export function createSession(deps: SessionDeps) {
   const isFresh = (s: Session) => now() < s.expiresAt - leewayMs(s);
   const isUsable = (s: Session | null) => s !== null && (s.refreshToken !== undefined || now() < s.expiresAt);
 
-  async function readStored(): Promise<Session | null> {
-    const [value] = await store.getMany([SESSION_KEY]);
-    if (value === undefined) return null;
-    if (isSession(value)) return value;
-    // A record we did not write (or an older format): treat as logged out and remove it.
-    await store.delMany([SESSION_KEY]).catch(() => undefined);
-    return null;
-  }
+  /** The session this tab should hold, given what IndexedDB holds. */
+  const newest = (stored: Session | null) => (stored && stored.accessToken === unsavedOver ? current : stored);
 
-  function adopt(next: Session | null) {
+  /**
+   * Makes `next` this tab's session. A session ending, or passing to another user (`sub` or
+   * `iss`), is a `logout`; a session starting or passing to another user is a `login`.
+   */
+  function adopt(next: Session | null, reason: LogoutReason = 'other_tab', error?: OAuthError, login = false) {
+    const previous = current;
     current = next;
     schedule();
-  }
-
-  function endLocally(reason: LogoutReason) {
-    const had = current !== null;
-    adopt(null);
-    if (had) emitter.emit({ type: 'logout', reason });
+    const changed = !previous || !next || who(previous) !== who(next);
+    if (previous && changed) emitter.emit({ type: 'logout', reason, error });
+    if (next && (changed || login)) emitter.emit({ type: 'login', user: next.user });
   }
 
   /** Refresh ahead of expiry while the tab is visible; hidden tabs never keep a session alive. */
   function schedule() {
     clearTimeout(timer);
     if (!current?.refreshToken || !isPageVisible()) return;
-    const due = current.expiresAt - leewayMs(current) - now();
+    const due = Math.max(current.expiresAt - leewayMs(current), issuedAt(current) + MIN_REFRESH_INTERVAL_MS) - now();
     const backoff = failures ? Math.min(1000 * 2 ** (failures - 1), MAX_BACKOFF_MS) : 0;
     // setTimeout fires at once for delays past 2^31 - 1 ms (about 24.8 days), so long-lived
     // tokens wake up early and re-arm instead of refreshing.
@@ -128,19 +112,13 @@ export function createSession(deps: SessionDeps) {
     }, delay);
   }
 
-  async function onTabMessage(message: TabMessage) {
-    if (message.type === 'logout') return endLocally('other_tab');
-    await resync();
+  function onTabMessage(message: TabMessage) {
+    return message.type === 'logout' ? adopt(null) : resync();
   }
 
   /** Re-reads the stored session, in case this tab missed a message while it was hidden. */
   async function resync() {
-    if (unsaved) return;
-    const stored = await readStored().catch(() => current);
-    const wasSignedIn = current !== null;
-    if (!stored) return endLocally('other_tab');
-    adopt(stored);
-    if (!wasSignedIn) emitter.emit({ type: 'login', user: stored.user });
+    adopt(newest(await record.read().catch(() => current)));
   }
 
   function refresh(stale: string): Promise<Session> {
@@ -151,29 +129,34 @@ export function createSession(deps: SessionDeps) {
   }
 
   async function refreshUnderLock(stale: string): Promise<Session> {
-    const stored = unsaved ? current : await readStored();
-    if (!stored) {
-      endLocally('other_tab');
-      throw new OAuthError('login_required', 'the session was ended in another tab; call login()');
+    // The store fails only with OAuthErrors (storage_unavailable).
+    const onDisk = await record.read().catch((err) => Promise.reject(keep(err)));
+    const stored = newest(onDisk);
+    if (!stored || !onDisk) {
+      adopt(null);
+      throw endedElsewhere();
     }
-    // Another tab may have refreshed while this one waited for the lock.
-    if (stored.accessToken !== stale && isFresh(stored)) {
+    // Another tab may have refreshed while this one waited for the lock (and however short its
+    // token's life, a refresh that recent is not repeated).
+    if (stored.accessToken !== stale && (isFresh(stored) || now() < issuedAt(stored) + MIN_REFRESH_INTERVAL_MS)) {
       adopt(stored);
       return stored;
     }
     if (!stored.refreshToken) {
       if (now() < stored.expiresAt) return stored;
-      await store.delMany([SESSION_KEY]);
-      endLocally('expired');
+      await record.remove().catch(() => undefined);
+      adopt(null, 'expired');
       throw new OAuthError(
         'login_required',
         'the access token expired and the server issued no refresh token; call login(), or ask for scope "offline_access" to stay signed in',
       );
     }
     let tokens: TokenSet;
+    let sent = false;
     try {
       const as = await deps.metadata();
       const dpop = await deps.dpop();
+      sent = true;
       tokens = await exchangeTokens(
         () =>
           refreshTokenGrantRequest(as, client, None(), stored.refreshToken!, {
@@ -185,7 +168,13 @@ export function createSession(deps: SessionDeps) {
         { action: `the refresh at ${as.token_endpoint}`, dpop },
       );
     } catch (err) {
-      throw await refreshFailed(toOAuthError(err, 'the refresh'), stored);
+      throw await refreshFailed(toOAuthError(err, 'the refresh'), sent && onDisk);
+    }
+    // OIDC Core 12.2: a refreshed ID token must be about the same user.
+    if (tokens.claims && stored.user && tokens.claims.sub !== stored.user.sub) {
+      const error = new OAuthError('invalid_response', 'the refresh returned an ID token with another "sub"; call login()');
+      await endRefused(onDisk, error);
+      throw error;
     }
     const next: Session = {
       ...stored,
@@ -197,59 +186,62 @@ export function createSession(deps: SessionDeps) {
       idToken: tokens.idToken ?? stored.idToken,
       user: tokens.claims ?? stored.user,
     };
-    let written = false;
+    let found: true | Session | null = true;
+    let unsaved = false;
     try {
-      if (unsaved) {
-        await store.setMany([[SESSION_KEY, next]]);
-        written = true;
-      } else {
-        // Compare-and-set: a logout in another tab while this refresh was in flight must win.
-        await store.update(SESSION_KEY, (old) => {
-          written = isSession(old) && old.refreshToken === stored.refreshToken;
-          return written ? next : old;
-        });
-      }
-      unsaved = false;
+      found = await record.swap(onDisk.accessToken, next);
     } catch (cause) {
       // The old refresh token is spent at the server, so losing the new one would end the
       // session at the next refresh: keep it in this tab and say so.
-      written = true;
       unsaved = true;
       emitter.emit({
         type: 'error',
         error: new OAuthError('storage_unavailable', 'the refreshed session could not be saved to IndexedDB; it is kept in this tab only', { cause }),
       });
     }
-    if (!written) {
-      endLocally('other_tab');
-      throw new OAuthError('login_required', 'the session was ended in another tab during the refresh; call login()');
+    if (found !== true) {
+      // Another tab logged out or in while this refresh was in flight: what it stored wins.
+      // After a logout, the refresh token just issued is live and known to this tab alone.
+      if (!found) void revokeOrReport(next.refreshToken!);
+      adopt(found);
+      if (found) return found;
+      throw endedElsewhere();
     }
     failures = 0;
     adopt(next);
+    if (unsaved) unsavedOver = onDisk.accessToken;
     channel.post({ type: 'refresh' });
     emitter.emit({ type: 'refresh', expiresAt: next.expiresAt });
     return next;
   }
 
-  async function refreshFailed(error: OAuthError, stored: Session): Promise<OAuthError> {
-    if (error.code === 'invalid_grant') {
-      // The server says the grant is over (revoked, expired or a reused refresh token).
-      await store
-        .update(SESSION_KEY, (old) => (isSession(old) && old.refreshToken === stored.refreshToken ? undefined : old))
-        .catch(() => undefined);
-      unsaved = false;
-      channel.post({ type: 'logout' });
-      endLocally('invalid_grant');
-      return new OAuthError('login_required', 'the authorization server ended the session (invalid_grant); call login()', {
-        description: error.description,
-        cause: error,
-      });
-    }
-    // Anything else (network, timeout, 5xx, 429, a misconfigured server) keeps the session.
+  /**
+   * Only a network error, a timeout, 5xx and 429 are worth retrying. Any other refusal by the
+   * token endpoint (a 4xx: invalid_grant, or a server that says so with another code or no body)
+   * ends the session; failures before the request was sent keep it.
+   */
+  async function refreshFailed(error: OAuthError, sentFor: Session | false): Promise<OAuthError> {
+    if (!sentFor || error.retryable || !(error.status! >= 400)) return keep(error);
+    await endRefused(sentFor, error);
+    return new OAuthError('login_required', `the authorization server refused the refresh (${error.code}); call login()`, {
+      description: error.description,
+      cause: error,
+    });
+  }
+
+  /** Keeps the session after a failed refresh; the timer tries again, backing off. */
+  function keep(error: OAuthError): OAuthError {
     failures += 1;
     schedule();
     emitter.emit({ type: 'error', error });
     return error;
+  }
+
+  /** Ends the session whose refresh the server refused, in every tab, unless another tab has replaced it. */
+  async function endRefused(refused: Session, error: OAuthError) {
+    await record.swap(refused.accessToken).catch(() => undefined);
+    channel.post({ type: 'logout' });
+    adopt(null, 'invalid_grant', error);
   }
 
   return {
@@ -269,7 +261,7 @@ export function createSession(deps: SessionDeps) {
 
     /** Loads the stored session at start-up. */
     async restore(): Promise<void> {
-      adopt(await readStored());
+      adopt(await record.read());
     },
 
     /** Stores the session a login produced and tells the other tabs. */
@@ -285,11 +277,12 @@ export function createSession(deps: SessionDeps) {
         user: tokens.claims ?? null,
         ...login,
       };
-      await store.setMany([[SESSION_KEY, session]]);
+      // Under the refresh lock: a refresh in flight in another tab first stores its rotated
+      // token (and sees it stored), then this login replaces that session.
+      await withLock(lockName, () => record.write(session));
       failures = 0;
-      adopt(session);
+      adopt(session, 'user', undefined, true);
       channel.post({ type: 'login' });
-      emitter.emit({ type: 'login', user: session.user });
     },
 
     /**
@@ -321,16 +314,15 @@ export function createSession(deps: SessionDeps) {
      * local state goes first so a slow or failed revocation never keeps anyone signed in.
      */
     async end(reason: LogoutReason): Promise<{ idToken?: string }> {
-      const ended = current ?? (await readStored().catch(() => null));
+      const ended = current ?? (await record.read().catch(() => null));
       // A failed delete must not keep the user signed in here: memory and the other tabs go first.
-      endLocally(reason);
-      unsaved = false;
-      await store.delMany([SESSION_KEY]).catch((cause) =>
+      adopt(null, reason);
+      await record.remove().catch((cause) =>
         emitter.emit({ type: 'error', error: new OAuthError('storage_unavailable', 'the session could not be removed from IndexedDB and may come back on the next reload; clear the site data to be sure', { cause }) }),
       );
       channel.post({ type: 'logout' });
       const token = ended?.refreshToken ?? ended?.accessToken;
-      if (token) await revoke(token).catch((err) => emitter.emit({ type: 'error', error: toOAuthError(err, 'the revocation') }));
+      if (token) await revokeOrReport(token);
       return { idToken: ended?.idToken };
     },
 
@@ -351,6 +343,10 @@ export function createSession(deps: SessionDeps) {
     }
     const response = await revocationRequest(as, client, None(), token, requestOptions(config.issuer, deps.transport));
     await processRevocationResponse(response);
+  }
+
+  function revokeOrReport(token: string) {
+    return revoke(token).catch((err) => emitter.emit({ type: 'error', error: toOAuthError(err, 'the revocation') }));
   }
 }
 

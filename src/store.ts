@@ -72,14 +72,21 @@ export function openStore(
   // extra transaction; on failure they are answered from memory and so is everything after.
   async function run<T>(onDisk: (store: UseStore) => Promise<T>, inMemory: () => Promise<T>): Promise<T> {
     if (!persistent) return inMemory();
-    if (verified) return onDisk(idbStore());
     try {
+      if (verified) return await onDisk(idbStore());
       if (typeof indexedDB === 'undefined') throw new Error('indexedDB is not defined');
       const result = await withTimeout(Promise.resolve().then(() => onDisk(idbStore())), OPEN_TIMEOUT_MS);
       verified = true;
       return result;
     } catch (cause) {
-      if (verified) throw cause;
+      // Once IndexedDB has worked, a failure (the browser closing the connection, clearing the
+      // site's data, a full disk) is reported, not hidden behind memory the other tabs cannot see.
+      if (verified) {
+        throw new OAuthError('storage_unavailable', 'IndexedDB failed; try again or reload the page', {
+          retryable: true,
+          cause,
+        });
+      }
       if (persistent) {
         persistent = false;
         onUnavailable(

@@ -101,3 +101,23 @@ test('DPoP: a refresh carries a proof and keeps the token bound to the same key'
   const [refreshToken] = stack.auth.activeRefreshTokens();
   expect(refreshToken.jkt).toBeTruthy();
 });
+
+test('DPoP switched on while a Bearer session is stored: that session is not used, the user logs in again with DPoP', async ({ page, context, stack }) => {
+  await loginOnHarness(page, stack);
+  expect(await readSdkRecord(page, 'session', 'r => r.tokenType')).toBe('bearer');
+  const upgraded = await context.newPage();
+  await openHarness(upgraded, stack, DPOP);
+  expect(await upgraded.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+  expect(await upgraded.evaluate(() => (window as any).sdk.user)).toBeNull();
+  const codes = await upgraded.evaluate(async (api) => {
+    const sdk = (window as any).sdk;
+    return [await sdk.getAccessToken().catch((e: any) => e.code), await sdk.fetch(`${api}/api/me`).catch((e: any) => e.code)];
+  }, stack.api.origin);
+  expect(codes).toEqual(['login_required', 'login_required']);
+  expect(stack.api.requests.filter((r: any) => r.authorization)).toEqual([]);
+
+  await loginOnHarness(upgraded, stack, DPOP);
+  const me = await upgraded.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.json()), stack.api.origin);
+  expect(me.tokenType).toBe('DPoP');
+  expect(await readSdkRecord(upgraded, 'session', 'r => r.tokenType')).toBe('dpop');
+});

@@ -1,15 +1,6 @@
 import type { Page } from '@playwright/test';
 import { expect, loginOnHarness, openHarness, readSdkRecord, test } from './fixtures';
 
-/** Requests the page sends to a given origin, from now on. */
-function recordRequests(page: Page, origin: string): string[] {
-  const seen: string[] = [];
-  page.on('request', (request) => {
-    if (new URL(request.url()).origin === origin) seen.push(`${request.method()} ${new URL(request.url()).pathname}`);
-  });
-  return seen;
-}
-
 /** Starts a login on the harness and stops at the callback, returning its URL unprocessed. */
 async function captureCallback(page: Page, app: string, options: Record<string, unknown> = {}): Promise<string> {
   await page.evaluate((opts) => {
@@ -25,44 +16,6 @@ async function captureCallback(page: Page, app: string, options: Record<string, 
 }
 
 const sessionRecord = (page: Page) => readSdkRecord(page, 'session');
-
-test('the demo: click Login, come back signed in, call the API, reload with no request, log out', async ({ page, stack }) => {
-  await page.goto(stack.app.origin + '/');
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-  await expect(page.locator('#status')).toHaveText('signed out');
-
-  const toAuthServer = recordRequests(page, stack.auth.issuer);
-  await page.click('#login');
-  await page.waitForURL(`${stack.app.origin}/inbox`);
-  await expect(page.locator('#status')).toHaveText('signed in');
-  await expect(page.locator('#user')).toContainText('alice');
-  // The callback page's only request to the server is the code exchange (metadata came from login()).
-  const lastHop = toAuthServer.findLastIndex((r) => r.startsWith('GET /auth') || r.startsWith('GET /interaction'));
-  expect(toAuthServer.slice(lastHop + 1).filter((r) => !r.startsWith('OPTIONS'))).toEqual(['POST /token']);
-  expect(stack.auth.counts.token.authorization_code).toBe(1);
-
-  await page.click('#call-api');
-  await expect(page.locator('#api-result')).toContainText('200');
-  await expect(page.locator('#api-result')).toContainText('alice');
-
-  const toServers: string[] = [];
-  page.on('request', (request) => {
-    const origin = new URL(request.url()).origin;
-    if (origin !== stack.app.origin) toServers.push(request.url());
-  });
-  const discoveriesBefore = stack.auth.counts.discovery;
-  await page.reload();
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-  await expect(page.locator('#status')).toHaveText('signed in');
-  expect(toServers).toEqual([]);
-  expect(stack.auth.counts.discovery).toBe(discoveriesBefore);
-
-  await page.click('#logout');
-  await page.waitForURL(`${stack.app.origin}/`);
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-  await expect(page.locator('#status')).toHaveText('signed out');
-  expect(stack.auth.counts.revocation).toBe(1);
-});
 
 test('login() stores nothing but the PKCE transaction, and the callback returns the returnTo path', async ({ page, stack }) => {
   await openHarness(page, stack);

@@ -1,5 +1,5 @@
 import type { BrowserContext, Page } from '@playwright/test';
-import { expect, loginOnHarness, openHarness, openSecondTab, pauseClock, test } from './fixtures';
+import { expect, loginOnHarness, openHarness, openSecondTab, pauseClock, readSdkRecord, test } from './fixtures';
 
 const TTL_SECONDS = 60;
 
@@ -94,8 +94,8 @@ test('the grant revoked at the server: every tab signed out, logout event with r
   await passExpiry(context, page);
   const code = await page.evaluate(() => (window as any).sdk.getAccessToken().catch((e: any) => e.code));
   expect(code).toBe('login_required');
-  const logout = await page.evaluate(() => (window as any).events.find((e: any) => e.type === 'logout'));
-  expect(logout).toEqual({ type: 'logout', reason: 'invalid_grant' });
+  const logout = await page.evaluate(() => (window as any).events.filter((e: any) => e.type === 'logout').map((e: any) => [e.reason, e.error?.code]));
+  expect(logout).toEqual([['invalid_grant', 'invalid_grant']]);
   await expect.poll(() => second.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
   expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
 });
@@ -163,4 +163,100 @@ test('a refreshed session that cannot be written to IndexedDB is kept in the tab
   expect(await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin)).toBe(200);
   expect(stack.auth.counts.token.refresh_token).toBe(2);
   expect(stack.auth.tokenRequests().filter((r: any) => r.status !== 200)).toEqual([]);
+});
+
+for (const [server, refusal, code] of [
+  ['Glewlwyd', 'empty', 'invalid_response'],
+  ['LemonLDAP::NG', 'invalid_request', 'invalid_request'],
+] as const) {
+  test(`a refresh refused with a 400 that is not invalid_grant (${server}: ${refusal}) ends the session in every tab, and nothing retries`, async ({ page, context, stack }) => {
+    stack.auth.setAccessTokenTtl(TTL_SECONDS);
+    await pauseClock(context);
+    await loginOnHarness(page, stack);
+    const second = await openSecondTab(context, stack);
+    stack.auth.setTokenRefusal(refusal);
+    await passExpiry(context, page);
+    const error = await page.evaluate(() => (window as any).sdk.getAccessToken().catch((e: any) => ({ code: e.code, retryable: e.retryable })));
+    expect(error).toEqual({ code: 'login_required', retryable: false });
+    const logout = await page.evaluate(() => (window as any).events.filter((e: any) => e.type === 'logout').map((e: any) => [e.reason, e.error?.code, e.error?.status]));
+    expect(logout).toEqual([['invalid_grant', code, 400]]);
+    await expect.poll(() => second.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+    expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+    expect(await readSdkRecord(page, 'session')).toBeUndefined();
+    // Neither visible tab keeps trying: two minutes of timers later there is still one attempt.
+    await context.clock.runFor(120_000);
+    expect(await page.evaluate(() => (window as any).sdk.getAccessToken().catch((e: any) => e.code))).toBe('login_required');
+    expect(stack.auth.counts.token.refresh_token).toBe(1);
+  });
+}
+
+test('tokens issued with expires_in 0: two visible tabs refresh once per 10 s between them, not in a loop', async ({ page, context, stack }) => {
+  // oidc-provider cannot issue expires_in 0, so its answers are rewritten on the way to the pages.
+  await context.route(`${stack.auth.issuer}/token`, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, json: { ...(await response.json()), expires_in: 0 } });
+  });
+  await pauseClock(context);
+  await loginOnHarness(page, stack);
+  await openSecondTab(context, stack);
+  // Step the clock one second at a time, letting each refresh the timers start finish.
+  for (let second = 0; second < 30; second++) {
+    await context.clock.runFor(1000);
+    await expect
+      .poll(() => page.evaluate(async () => {
+        const { held, pending } = await navigator.locks.query();
+        return (held?.length ?? 0) + (pending?.length ?? 0);
+      }))
+      .toBe(0);
+  }
+  expect(stack.auth.counts.token.refresh_token).toBe(3);
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+});
+
+test('IndexedDB failing after start-up: getAccessToken() and fetch() reject with an OAuthError, never a raw DOMException', async ({ page, context, stack }) => {
+  await context.addInitScript(() => {
+    const transaction = IDBDatabase.prototype.transaction;
+    IDBDatabase.prototype.transaction = function (...args: any[]) {
+      if ((window as any).__idbClosed) throw new DOMException('The database connection is closing.', 'InvalidStateError');
+      return (transaction as any).apply(this, args);
+    };
+  });
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  await pauseClock(context);
+  await loginOnHarness(page, stack);
+  await page.evaluate(() => ((window as any).__idbClosed = true));
+  await passExpiry(context, page);
+  const failures = await page.evaluate(async (api) => {
+    const sdk = (window as any).sdk;
+    const describe = (e: any) => ({ name: e?.name, code: e?.code, isOAuthError: (window as any).SpaOAuth.isOAuthError(e) });
+    return [await sdk.getAccessToken().catch(describe), await sdk.fetch(`${api}/api/me`).catch(describe)];
+  }, stack.api.origin);
+  for (const failure of failures) expect(failure).toEqual({ name: 'OAuthError', code: 'storage_unavailable', isOAuthError: true });
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+});
+
+test('a refresh that fails before reaching the token endpoint (discovery answers 404) keeps the session', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(TTL_SECONDS);
+  await pauseClock(context);
+  await loginOnHarness(page, stack);
+  // Forget the cached metadata, so the next tab has to fetch it before it can refresh.
+  await page.evaluate(() => new Promise<void>((resolve, reject) => {
+    const open = indexedDB.open('spa-oauth');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction('state', 'readwrite');
+      const keys = tx.objectStore('state').getAllKeys();
+      keys.onsuccess = () => (keys.result as string[]).filter((k) => k.endsWith('|metadata')).forEach((k) => tx.objectStore('state').delete(k));
+      tx.oncomplete = () => resolve();
+    };
+  }));
+  const second = await context.newPage();
+  await second.route(`${stack.auth.issuer}/.well-known/openid-configuration`, (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await openHarness(second, stack);
+  await passExpiry(context, second);
+  const error = await second.evaluate(() => (window as any).sdk.getAccessToken().catch((e: any) => ({ code: e.code, status: e.status })));
+  expect(error).toEqual({ code: 'invalid_response', status: 404 });
+  expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
+  expect(await second.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+  expect(await readSdkRecord(second, 'session', 'r => typeof r.refreshToken')).toBe('string');
 });

@@ -1,0 +1,70 @@
+import type { Store } from './store.js';
+import type { TokenSet } from './token.js';
+
+/** The stored session: one IndexedDB record, written in one transaction. */
+export interface Session extends Omit<TokenSet, 'claims' | 'scope'> {
+  v: 1;
+  user: Record<string, unknown> | null;
+  /** The `state` and `returnTo` of the login that made this session, to recognise its callback URL loaded again. */
+  loginState?: string;
+  returnTo?: string;
+}
+
+const KEY = 'session';
+const UNREAD = Symbol();
+
+function isSession(value: unknown): value is Session {
+  const s = value as Session | undefined;
+  return (
+    s?.v === 1 &&
+    typeof s.accessToken === 'string' &&
+    (s.tokenType === 'bearer' || s.tokenType === 'dpop') &&
+    Number.isFinite(s.expiresAt) &&
+    Number.isFinite(s.lifetimeSeconds) &&
+    (s.refreshToken === undefined || typeof s.refreshToken === 'string') &&
+    (s.user === null || typeof s.user === 'object')
+  );
+}
+
+/**
+ * The stored session record of a client whose tokens are of `tokenType`. A session of the other
+ * type (DPoP switched on or off since it was stored) is not this client's: it reads as none, but
+ * is left for the tabs still running the other setting.
+ */
+export function openSessionRecord(store: Store, tokenType: Session['tokenType']) {
+  const own = (value: unknown) => (isSession(value) && value.tokenType === tokenType ? value : null);
+  return {
+    /** The stored session, or null. A record in another format is removed. */
+    async read(): Promise<Session | null> {
+      const [value] = await store.getMany([KEY]);
+      if (value !== undefined && !isSession(value)) await store.delMany([KEY]).catch(() => undefined);
+      return own(value);
+    },
+
+    /** Stores `session` over whatever is stored. */
+    write: (session: Session) => store.setMany([[KEY, session]]),
+
+    remove: () => store.delMany([KEY]),
+
+    /**
+     * Compare-and-set in one transaction: replaces the stored session with `next` (undefined
+     * deletes it) only while it is still the one with the access token `expected`, which changes
+     * at every login and refresh. Resolves to true when it was; otherwise to what is stored
+     * instead (another tab's login, or null after a logout). Rejects only when IndexedDB failed
+     * while the record still matched (or could not be read).
+     */
+    async swap(expected: string, next?: Session): Promise<true | Session | null> {
+      let found: unknown = UNREAD;
+      const matches = (value: unknown) => isSession(value) && value.accessToken === expected;
+      try {
+        await store.update(KEY, (old) => {
+          found = old;
+          return matches(old) ? next : old;
+        });
+      } catch (err) {
+        if (found === UNREAD || matches(found)) throw err;
+      }
+      return matches(found) || own(found);
+    },
+  };
+}
