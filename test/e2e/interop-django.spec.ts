@@ -149,8 +149,8 @@ test('a refresh token revoked at the server ends the session at the next refresh
   expect((await django.server.revoke(refreshToken)).status).toBe(200);
   await passExpiry(context, page);
   expect(await page.evaluate(() => (window as any).sdk.getAccessToken().catch((e: any) => e.code))).toBe('login_required');
-  const logout = await page.evaluate(() => (window as any).events.find((e: any) => e.type === 'logout'));
-  expect(logout).toEqual({ type: 'logout', reason: 'invalid_grant' });
+  const logout = await page.evaluate(() => (window as any).events.filter((e: any) => e.type === 'logout').map((e: any) => ({ reason: e.reason, code: e.error?.code })));
+  expect(logout).toEqual([{ reason: 'invalid_grant', code: 'invalid_grant' }]);
   expect(await session(page)).toBeUndefined();
 });
 
