@@ -138,7 +138,7 @@ test.describe('logout', () => {
     expect(params.get('ui_locales')).toBe('fr');
     expect(params.get('client_id')).toBe(stack.auth.clientId);
     expect(params.get('post_logout_redirect_uri')).toBe(harness);
-    expect(params.get('state')).toMatch(/^[\w-]{43}$/);
+    expect(params.get('state')).toMatch(/^[\w-]+\.[\w-]{43}$/); // this client's tag, then a fresh random value
     expect(params.getAll('state')).toHaveLength(1);
     expect(stack.auth.counts.endSession).toBeGreaterThanOrEqual(1);
     // The server sends the state back; that is not a login callback, and it leaves the address bar.
