@@ -84,7 +84,7 @@ export async function beginLogin(
   options: LoginOptions & { returnTo: string; dpopJkt?: string },
 ): Promise<URL> {
   const codeVerifier = generateRandomCodeVerifier();
-  const state = `${stateTag(config)}.${generateRandomState()}`;
+  const state = newState(config);
   const nonce = config.scope.split(' ').includes('openid') ? generateRandomNonce() : undefined;
   const url = new URL(as.authorization_endpoint!);
   for (const [name, value] of Object.entries(options.params ?? {})) {
@@ -129,6 +129,9 @@ export async function beginLogin(
  */
 const stateTag = (config: ResolvedConfig): string =>
   [...config.namespace].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) | 0, 0).toString(36);
+
+/** A fresh `state`, tagged as this client's so that a client sharing the redirect URI leaves it alone. */
+export const newState = (config: ResolvedConfig): string => `${stateTag(config)}.${generateRandomState()}`;
 
 /**
  * The callback parameters when `url` is this client's redirect URI carrying an authorization

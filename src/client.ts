@@ -1,5 +1,5 @@
 import type { AuthorizationServer, DPoPHandle } from 'oauth4webapi';
-import { beginLogin, completeLogin, readCallback, takePendingLogin, type LoginOptions, type PendingStores } from './authorize.js';
+import { beginLogin, completeLogin, newState, readCallback, takePendingLogin, type LoginOptions, type PendingStores } from './authorize.js';
 import type { UserClaims } from './claims.js';
 import { clockedFetch, observeServerTime, type ServerClock } from './clock.js';
 import { resolveConfig, type OAuthClientOptions } from './config.js';
@@ -18,6 +18,8 @@ export interface LogoutOptions {
   returnTo?: string;
   /** Only end the session in this browser, without the redirect to the server's logout (default: false). */
   localOnly?: boolean;
+  /** Extra end-session request parameters, e.g. `ui_locales` (default: none). The protocol ones the SDK sets win. */
+  params?: Record<string, string>;
 }
 
 /** What `handleRedirect()` returns after a login callback. */
@@ -103,7 +105,7 @@ async function create(options: OAuthClientOptions): Promise<Client> {
     return metadata && durable.setMany([[METADATA_KEY, { ...metadata, skew: clock.skew }]]).catch(() => undefined);
   }
   async function refetchMetadata(): Promise<CachedMetadata> {
-    metadataRequest ??= fetchMetadata(config.issuer, transport)
+    metadataRequest ??= fetchMetadata(config.issuer, transport, config.discoveryUrl)
       .then(async (fetched) => {
         metadata = fetched;
         await saveMetadata();
@@ -140,8 +142,10 @@ async function create(options: OAuthClientOptions): Promise<Client> {
 
   const session = createSession({ config, store, emitter, transport, metadata: serverMetadata, dpop: () => dpop() });
   const [[cached]] = await Promise.all([durable.getMany([METADATA_KEY]), session.restore()]);
-  metadata = readCachedMetadata(cached, config.issuer);
-  clock.skew = Number(metadata?.skew) || 0;
+  // Metadata the app gave is never fetched, cached or stale.
+  metadata = config.metadata ? { as: config.metadata, fetchedAt: Infinity } : readCachedMetadata(cached, config.issuer);
+  // Kept with the metadata, also when the app gave the metadata (such a record is never read as metadata).
+  clock.skew = Number((cached as CachedMetadata | undefined)?.skew) || 0;
 
   let disposed = false;
   const live = () => {
@@ -225,6 +229,11 @@ async function create(options: OAuthClientOptions): Promise<Client> {
       if (known) return known;
       const params = readCallback(url, config);
       if (!params) return null;
+      // A lone state is the server's logout sending the browser back, not a login callback.
+      if (!params.has('code') && !params.has('error')) {
+        cleanAddressBar(url);
+        return null;
+      }
       const result = completeRedirect(params);
       redirects.set(url.href, result).set(cleanAddressBar(url) ?? url.href, result);
       return result;
@@ -251,6 +260,10 @@ async function create(options: OAuthClientOptions): Promise<Client> {
       }
       if (!as.end_session_endpoint) return;
       const url = new URL(as.end_session_endpoint);
+      // Set first, so the protocol parameters below always win.
+      for (const [name, value] of Object.entries(logoutOptions.params ?? {})) url.searchParams.set(name, value);
+      // Some servers (Glewlwyd) only send the browser back when the request carries a state.
+      url.searchParams.set('state', newState(config));
       url.searchParams.set('client_id', config.clientId);
       if (idToken) url.searchParams.set('id_token_hint', idToken);
       const returnTo = logoutOptions.returnTo ?? config.postLogoutRedirectUri;

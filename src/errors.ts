@@ -19,6 +19,7 @@ export type OAuthErrorCode =
   | 'dpop_not_supported'
   | 'unsupported_environment'
   | 'client_disposed'
+  | 'revocation_unsupported'
   | (string & {});
 
 /** Options of {@link OAuthError}. */

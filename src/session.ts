@@ -344,7 +344,12 @@ export function createSession(deps: SessionDeps) {
 
   async function revoke(token: string) {
     const as = await deps.metadata();
-    if (!as.revocation_endpoint) return;
+    if (!as.revocation_endpoint) {
+      throw new OAuthError(
+        'revocation_unsupported',
+        'the server has no "revocation_endpoint": the refresh token was not revoked and stays valid',
+      );
+    }
     const response = await revocationRequest(as, client, None(), token, requestOptions(config.issuer, deps.transport));
     await processRevocationResponse(response);
   }
