@@ -28,6 +28,35 @@ export {};
   },
 };
 
+// The adapters import the core from the file the main entry is, so an app bundles one copy of it.
+const isCore = (id) => /[\\/](src|dist[\\/]types)[\\/]index\.(d\.)?[jt]s$/.test(id);
+
+/**
+ * An adapter entry point and its declarations: ESM only (never in the IIFE), its framework and the
+ * core left as imports (the declarations import the core's from dist/spa-oauth.d.ts).
+ */
+function adapter(name, framework, banner) {
+  const external = (id) => id === framework || id.startsWith(`${framework}/`) || isCore(id);
+  return [
+    {
+      input: `src/${name}.ts`,
+      external,
+      output: { file: `dist/${name}.mjs`, format: 'es', sourcemap: true, banner, paths: (id) => (isCore(id) ? './spa-oauth.mjs' : id) },
+      plugins: [typescript(typescriptOptions)],
+      // Rollup drops module-level directives; the banner puts 'use client' back for React Server Components.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+      },
+    },
+    {
+      input: `dist/types/${name}.d.ts`,
+      external,
+      output: { file: `dist/${name}.d.ts`, format: 'es', paths: (id) => (isCore(id) ? './spa-oauth.js' : id) },
+      plugins: [dts()],
+    },
+  ];
+}
+
 export default [
   {
     // ESM for bundlers: dependencies stay imports, so the app's bundler de-duplicates them.
@@ -61,4 +90,6 @@ export default [
     ],
     plugins: [dts()],
   },
+  ...adapter('react', 'react', "'use client';"),
+  ...adapter('vue', 'vue'),
 ];

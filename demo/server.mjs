@@ -30,6 +30,8 @@ console.log(`
 spa-oauth demo is running
 
   open:    ${stack.app.origin}/
+  React:   ${stack.app.origin}/examples/react/  (after npm run build:examples)
+  Vue:     ${stack.app.origin}/examples/vue/
   issuer:  ${stack.auth.issuer}
   API:     ${stack.api.origin}  (GET /api/me)
   other:   ${stack.other.origin}  (not in apiOrigins: never receives a token)

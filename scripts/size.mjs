@@ -49,6 +49,25 @@ async function dependencyShare(dependency) {
   return { names: names.length, gzipped: gzipped(output[0].code) };
 }
 
+export const ADAPTER_BUDGET_GZIP_BYTES = 1536; // issue 13: each framework adapter under 1.5 KB
+
+/**
+ * Gzipped bytes an adapter entry (`dist/react.mjs`, `dist/vue.mjs`) adds to an app: minified as
+ * rollup.config.mjs minifies the IIFE, with its framework and the core left out, since the app
+ * has those anyway.
+ */
+export async function adapterSize(name) {
+  const [{ rollup }, { default: terser }, { terserOptions }] = await Promise.all([
+    import('rollup'),
+    import('@rollup/plugin-terser'),
+    import('../rollup.config.mjs'),
+  ]);
+  const input = new URL(`../dist/${name}.mjs`, import.meta.url).pathname;
+  const bundle = await rollup({ input, external: (id) => id !== input, onwarn() {} });
+  const { output } = await bundle.generate({ format: 'es', plugins: [terser({ ...terserOptions, module: true })] });
+  return gzipped(output[0].code);
+}
+
 /**
  * What an ESM app pays for the SDK when it uses only redirect login, refresh and `fetch`: this app
  * bundled from dist/spa-oauth.mjs as a bundler would (tree-shaken, dependencies resolved), minified
@@ -98,4 +117,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     console.log(`  ${dependency}, the ${share.names} names src/ imports, bundled alone: ${share.gzipped} B gzipped`);
   }
   console.log(`  the SDK's own code: about ${total.gzipped - floor} B gzipped`);
+  for (const name of ['react', 'vue']) {
+    console.log(`dist/${name}.mjs (not in the IIFE): ${await adapterSize(name)} B gzipped, minified, without its framework and the core; budget ${ADAPTER_BUDGET_GZIP_BYTES} B`);
+  }
 }

@@ -8,14 +8,13 @@ import {
   processAuthorizationCodeResponse,
   validateAuthResponse,
   type AuthorizationServer,
-  type Client,
   type DPoPHandle,
 } from 'oauth4webapi';
 import type { ResolvedConfig } from './config.js';
 import { requestOptions, type Transport } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { Store } from './store.js';
-import { exchangeTokens, type TokenSet } from './token.js';
+import { exchangeTokens, publicClient, type TokenSet } from './token.js';
 import { now } from './util.js';
 
 /** What `login()` keeps until the callback consumes it. */
@@ -64,6 +63,15 @@ function freshOnly(pending: unknown): PendingLogins {
 }
 
 /**
+ * Where pending logins wait out the redirect: IndexedDB, and this tab's sessionStorage when
+ * IndexedDB cannot keep them (unavailable, or refusing the write). Never a token.
+ */
+export interface PendingStores {
+  durable: Store;
+  tab: Store;
+}
+
+/**
  * Builds the authorization request (response_type=code, PKCE S256, state, and a nonce when
  * `openid` is in scope) and saves what the callback will need. Returns the URL to navigate to.
  *
@@ -72,11 +80,11 @@ function freshOnly(pending: unknown): PendingLogins {
 export async function beginLogin(
   as: AuthorizationServer,
   config: ResolvedConfig,
-  store: Store,
+  stores: PendingStores,
   options: LoginOptions & { returnTo: string; dpopJkt?: string },
 ): Promise<URL> {
   const codeVerifier = generateRandomCodeVerifier();
-  const state = generateRandomState();
+  const state = newState(config);
   const nonce = config.scope.split(' ').includes('openid') ? generateRandomNonce() : undefined;
   const url = new URL(as.authorization_endpoint!);
   for (const [name, value] of Object.entries(options.params ?? {})) {
@@ -104,26 +112,51 @@ export async function beginLogin(
   }
 
   const tx: LoginTransaction = { codeVerifier, nonce, maxAge, returnTo: options.returnTo, createdAt: now() };
-  await store.update(PENDING_KEY, (pending) => ({ ...freshOnly(pending), [state]: tx }));
+  const add = (pending: unknown) => ({ ...freshOnly(pending), [state]: tx });
+  // A refused write has already been reported by the store; the tab keeps the login instead.
+  const kept = await stores.durable.update(PENDING_KEY, add).then(() => stores.durable.persistent, () => false);
+  if (!kept) {
+    await stores.tab.update(PENDING_KEY, add).catch((cause) => {
+      throw new OAuthError('storage_unavailable', 'IndexedDB and sessionStorage are both blocked; allow site data so that the login survives the redirect', { cause });
+    });
+  }
   return url;
 }
 
 /**
+ * A short hash of the client (issuer and client ID) that starts every `state` it issues, so that
+ * clients sharing a redirect URI each know their own callbacks without reading storage.
+ */
+const stateTag = (config: ResolvedConfig): string =>
+  [...config.namespace].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) | 0, 0).toString(36);
+
+/** A fresh `state`, tagged as this client's so that a client sharing the redirect URI leaves it alone. */
+export const newState = (config: ResolvedConfig): string => `${stateTag(config)}.${generateRandomState()}`;
+
+/**
  * The callback parameters when `url` is this client's redirect URI carrying an authorization
- * response (`code`, `error` or `state`); otherwise null.
+ * response (`code`, `error` or `state`); otherwise null. A `state` another client issued (it
+ * starts with another tag) is that client's callback: null too.
  */
 export function readCallback(url: URL, config: ResolvedConfig): URLSearchParams | null {
   const redirect = new URL(config.redirectUri);
   if (url.origin !== redirect.origin || url.pathname !== redirect.pathname) return null;
   const params = url.searchParams;
-  return params.has('code') || params.has('error') || params.has('state') ? new URLSearchParams(params) : null;
+  const state = params.get('state');
+  if (state !== null && !state.startsWith(`${stateTag(config)}.`)) return null;
+  return params.has('code') || params.has('error') || state !== null ? new URLSearchParams(params) : null;
 }
 
 /**
  * Removes and returns the saved login for `state`, in one transaction, so a callback URL loaded
- * twice (reload, back button, two tabs) exchanges its code at most once.
+ * twice (reload, back button, two tabs) exchanges its code at most once. The tab's copy, if any,
+ * is the one: it is only written when IndexedDB could not keep the login.
  */
-export async function takePendingLogin(store: Store, state: string | null): Promise<LoginTransaction | undefined> {
+export async function takePendingLogin(stores: PendingStores, state: string | null): Promise<LoginTransaction | undefined> {
+  return (await takeFrom(stores.tab, state).catch(() => undefined)) ?? takeFrom(stores.durable, state);
+}
+
+async function takeFrom(store: Store, state: string | null): Promise<LoginTransaction | undefined> {
   let taken: LoginTransaction | undefined;
   await store.update(PENDING_KEY, (pending) => {
     const fresh = freshOnly(pending);
@@ -151,7 +184,7 @@ export async function completeLogin(
   tx: LoginTransaction,
   dpop?: DPoPHandle,
 ): Promise<TokenSet> {
-  const client: Client = { client_id: config.clientId };
+  const client = publicClient(config.clientId, transport);
   let validated: URLSearchParams;
   try {
     validated = validateAuthResponse(as, client, params, params.get('state') ?? undefined);

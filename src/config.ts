@@ -1,3 +1,5 @@
+import type { AuthorizationServer } from 'oauth4webapi';
+import { checkEndpoints } from './discovery.js';
 import { OAuthError } from './errors.js';
 import type { StorageKind } from './store.js';
 import { isSecureOrigin } from './util.js';
@@ -26,6 +28,17 @@ export interface OAuthClientOptions {
   requestTimeoutMs?: number;
   /** Bind tokens to a browser-held key with DPoP, RFC 9449 (default: false). */
   dpop?: boolean;
+  /**
+   * Where to read the server's metadata (default: `{issuer}/.well-known/openid-configuration`,
+   * then RFC 8414's `/.well-known/oauth-authorization-server` when that answers 404).
+   */
+  discoveryUrl?: string;
+  /**
+   * The server's metadata itself, for a server that publishes none or publishes it wrong; no
+   * discovery request is made (default: discovered). Needs `authorization_endpoint` and
+   * `token_endpoint`; its `issuer` is always the `issuer` option.
+   */
+  metadata?: Partial<AuthorizationServer>;
 }
 
 /** Options after validation, with defaults applied. The caller's object is never changed. */
@@ -41,6 +54,8 @@ export interface ResolvedConfig {
   refreshLeewaySeconds: number;
   requestTimeoutMs: number;
   dpop: boolean;
+  discoveryUrl?: string;
+  metadata?: AuthorizationServer;
   /** Namespace of this client's records and the name of its lock and channel. */
   namespace: string;
 }
@@ -121,6 +136,8 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
   const requestTimeoutMs = nonNegativeNumber('requestTimeoutMs', options.requestTimeoutMs, 10_000);
   if (requestTimeoutMs === 0) throw invalid('requestTimeoutMs', 'must be greater than 0');
 
+  const discoveryUrl = options.discoveryUrl === undefined ? undefined : parseUrl('discoveryUrl', options.discoveryUrl).href;
+
   return {
     issuer,
     clientId: options.clientId,
@@ -133,6 +150,8 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
     refreshLeewaySeconds: nonNegativeNumber('refreshLeewaySeconds', options.refreshLeewaySeconds, 30),
     requestTimeoutMs,
     dpop: options.dpop ?? false,
+    discoveryUrl,
+    metadata: options.metadata && checkEndpoints({ ...options.metadata, issuer: options.issuer }, issuer, 'option "metadata"', 'invalid_config'),
     namespace: `spa-oauth:${issuer.href}:${options.clientId}`,
   };
 }

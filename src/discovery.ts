@@ -6,6 +6,7 @@ import {
   type AuthorizationServer,
   type HttpRequestOptions,
 } from 'oauth4webapi';
+import type { ServerClock } from './clock.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import { isLoopback, now } from './util.js';
 
@@ -14,12 +15,16 @@ export interface CachedMetadata {
   as: AuthorizationServer;
   /** When it was fetched, ms since the epoch (local clock). */
   fetchedAt: number;
+  /** The server's clock minus the local one, in seconds ({@link ServerClock}). */
+  skew?: number;
 }
 
 /** How the SDK talks to the authorization server; shared by every protocol call. */
 export interface Transport {
   fetch: typeof fetch;
   timeoutMs: number;
+  /** The server's clock, estimated from its responses. */
+  clock: ServerClock;
 }
 
 /** Metadata older than this is refetched in the background, never on a page load's critical path. */
@@ -38,7 +43,7 @@ export function requestOptions(issuer: URL, transport: Transport): HttpRequestOp
   };
 }
 
-/** The URL discovery reads (OpenID Connect Discovery 1.0 section 4). */
+/** The URL discovery reads first (OpenID Connect Discovery 1.0 section 4). */
 export function discoveryUrl(issuer: URL): string {
   return `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`;
 }
@@ -48,29 +53,33 @@ export function isStale(metadata: CachedMetadata): boolean {
 }
 
 /**
- * Fetches and validates the issuer's metadata. The error names the URL it tried.
+ * Fetches and validates the issuer's metadata from `url` when the app gave one, else from the
+ * OpenID discovery URL, and from RFC 8414's when that answers 404. A redirect is followed only
+ * within the origin it started on. The error names the URL it tried.
  *
  * @see https://openid.net/specs/openid-connect-discovery-1_0.html#ProviderConfig
+ * @see https://www.rfc-editor.org/rfc/rfc8414.html#section-3
  */
-export async function fetchMetadata(issuer: URL, transport: Transport): Promise<CachedMetadata> {
-  const url = discoveryUrl(issuer);
-  try {
-    const response = await discoveryRequest(issuer, {
+export async function fetchMetadata(issuer: URL, transport: Transport, given?: string): Promise<CachedMetadata> {
+  let url = given ?? discoveryUrl(issuer);
+  const discover = (algorithm: 'oidc' | 'oauth2') =>
+    discoveryRequest(issuer, {
       ...requestOptions(issuer, transport),
-      algorithm: 'oidc',
+      algorithm,
+      // oauth4webapi asks for redirect "manual", which a browser answers with an unreadable response.
+      [customFetch]: async (target, init) => {
+        url = given ?? target;
+        const response = await transport.fetch(url, { ...init, redirect: 'follow' });
+        if (response.redirected && new URL(response.url).origin !== new URL(url).origin) {
+          throw new OAuthError('invalid_response', `discovery at ${url} redirects to ${response.url}, off its origin; give the "metadata" option instead`);
+        }
+        return response;
+      },
     });
-    const as = await processDiscoveryResponse(issuer, response);
-    if (!as.authorization_endpoint || !as.token_endpoint) {
-      throw new OAuthError(
-        'invalid_response',
-        `the discovery document at ${url} has no "authorization_endpoint" or "token_endpoint"; check the "issuer" option`,
-      );
-    }
-    const unsafe = unsafeEndpoint(as, issuer);
-    if (unsafe) {
-      throw new OAuthError('invalid_response', `the discovery document at ${url} names an unsafe "${unsafe}"; every endpoint must use https (http only on loopback for a loopback issuer)`);
-    }
-    return { as, fetchedAt: now() };
+  try {
+    let response = await discover('oidc');
+    if (response.status === 404 && !given) response = await discover('oauth2');
+    return { as: checkEndpoints(await processDiscoveryResponse(issuer, response), issuer, `the discovery document at ${url}`), fetchedAt: now() };
   } catch (err) {
     const error = toOAuthError(err, `discovery at ${url}`);
     if (error.code !== 'invalid_response' || error.message.includes(url)) throw error;
@@ -106,6 +115,21 @@ export function unsafeEndpoint(as: AuthorizationServer, issuer: URL): string | u
     if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url) && isLoopback(issuer))) return name;
   }
   return undefined;
+}
+
+/**
+ * `as` when it has an authorization and a token endpoint and passes {@link unsafeEndpoint};
+ * otherwise an error with `code` that begins with `source`.
+ */
+export function checkEndpoints(as: AuthorizationServer, issuer: URL, source: string, code = 'invalid_response'): AuthorizationServer {
+  const unsafe = unsafeEndpoint(as, issuer);
+  if (unsafe || !as.authorization_endpoint || !as.token_endpoint) {
+    throw new OAuthError(
+      code,
+      `${source} needs an "authorization_endpoint" and a "token_endpoint", and every endpoint must use https (http only on loopback for a loopback issuer)${unsafe ? `; "${unsafe}" does not` : ''}`,
+    );
+  }
+  return as;
 }
 
 /**

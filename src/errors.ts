@@ -17,6 +17,9 @@ export type OAuthErrorCode =
   | 'server_error'
   | 'storage_unavailable'
   | 'dpop_not_supported'
+  | 'unsupported_environment'
+  | 'client_disposed'
+  | 'revocation_unsupported'
   | (string & {});
 
 /** Options of {@link OAuthError}. */

@@ -1,3 +1,4 @@
+import type { UserClaims } from './claims.js';
 import type { OAuthError } from './errors.js';
 
 /**
@@ -9,7 +10,7 @@ export type LogoutReason = 'user' | 'invalid_grant' | 'other_tab' | 'expired';
 
 /** What {@link Client.subscribe} listeners receive. No event ever carries a token. */
 export type OAuthEvent =
-  | { type: 'login'; user: Record<string, unknown> | null }
+  | { type: 'login'; user: UserClaims | null }
   | {
       type: 'logout';
       reason: LogoutReason;

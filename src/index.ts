@@ -1,7 +1,8 @@
 export { createOAuthClient } from './client.js';
 export { OAuthError, isOAuthError } from './errors.js';
 
-export type { Client, LogoutOptions } from './client.js';
+export type { Client, LogoutOptions, RedirectResult } from './client.js';
+export type { AddressClaim, UserClaims } from './claims.js';
 export type { LoginOptions } from './authorize.js';
 export type { OAuthClientOptions } from './config.js';
 export type { OAuthErrorCode, OAuthErrorOptions } from './errors.js';

@@ -1,10 +1,11 @@
+import type { UserClaims } from './claims.js';
 import type { Store } from './store.js';
 import type { TokenSet } from './token.js';
 
 /** The stored session: one IndexedDB record, written in one transaction. */
 export interface Session extends Omit<TokenSet, 'claims' | 'scope'> {
   v: 1;
-  user: Record<string, unknown> | null;
+  user: UserClaims | null;
   /** The `state` and `returnTo` of the login that made this session, to recognise its callback URL loaded again. */
   loginState?: string;
   returnTo?: string;

@@ -5,17 +5,17 @@ import {
   refreshTokenGrantRequest,
   revocationRequest,
   type AuthorizationServer,
-  type Client,
   type DPoPHandle,
 } from 'oauth4webapi';
+import type { UserClaims } from './claims.js';
 import type { ResolvedConfig } from './config.js';
 import { requestOptions, type Transport } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { Emitter, LogoutReason } from './events.js';
 import { openSessionRecord, type Session } from './record.js';
-import type { Store } from './store.js';
+import { openStore, type Store } from './store.js';
 import { isPageVisible, openTabChannel, watchPage, withLock, type TabMessage } from './tabs.js';
-import { exchangeTokens, type TokenSet } from './token.js';
+import { exchangeTokens, publicClient, type TokenSet } from './token.js';
 import { now } from './util.js';
 
 /** An access token and the scheme it is sent with. */
@@ -53,9 +53,10 @@ const who = (s: Session) => `${s.user?.iss} ${s.user?.sub}`;
  */
 export function createSession(deps: SessionDeps) {
   const { config, emitter } = deps;
-  const client: Client = { client_id: config.clientId };
+  const client = publicClient(config.clientId, deps.transport);
   const lockName = config.namespace;
-  const record = openSessionRecord(deps.store, config.dpop ? 'dpop' : 'bearer');
+  const tokenType = config.dpop ? 'dpop' : 'bearer';
+  let record = openSessionRecord(deps.store, tokenType);
   let current: Session | null = null;
   let inflight: Promise<Session> | null = null;
   let failures = 0;
@@ -64,6 +65,7 @@ export function createSession(deps: SessionDeps) {
   // this tab's memory wins, even when that is no session after a logout; anything else stored wins.
   let unsavedOver: string | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let disposed = false;
 
   const channel = openTabChannel(config.namespace, (message) => void onTabMessage(message));
   const stopWatching = watchPage({
@@ -98,7 +100,7 @@ export function createSession(deps: SessionDeps) {
   /** Refresh ahead of expiry while the tab is visible; hidden tabs never keep a session alive. */
   function schedule() {
     clearTimeout(timer);
-    if (!current?.refreshToken || !isPageVisible()) return;
+    if (disposed || !current?.refreshToken || !isPageVisible()) return;
     const due = Math.max(current.expiresAt - leewayMs(current), issuedAt(current) + MIN_REFRESH_INTERVAL_MS) - now();
     const backoff = failures ? Math.min(1000 * 2 ** (failures - 1), MAX_BACKOFF_MS) : 0;
     // setTimeout fires at once for delays past 2^31 - 1 ms (about 24.8 days), so long-lived
@@ -248,7 +250,7 @@ export function createSession(deps: SessionDeps) {
     get isAuthenticated(): boolean {
       return isUsable(current);
     },
-    get user(): Record<string, unknown> | null {
+    get user(): UserClaims | null {
       return isUsable(current) ? current!.user : null;
     },
     /** The `state` and `returnTo` of the login that made the current session. */
@@ -279,7 +281,12 @@ export function createSession(deps: SessionDeps) {
       };
       // Under the refresh lock: a refresh in flight in another tab first stores its rotated
       // token (and sees it stored), then this login replaces that session.
-      await withLock(lockName, () => record.write(session));
+      await withLock(lockName, () => record.write(session)).catch(() => {
+        // IndexedDB refused the write (the store reported it): from now on this session lives in
+        // the page's memory, as when IndexedDB cannot be opened.
+        record = openSessionRecord(openStore('memory', config.namespace), tokenType);
+        return record.write(session);
+      });
       failures = 0;
       adopt(session, 'user', undefined, true);
       channel.post({ type: 'login' });
@@ -326,7 +333,9 @@ export function createSession(deps: SessionDeps) {
       return { idToken: ended?.idToken };
     },
 
+    /** Stops the timer, the page listeners and the tab channel for good. */
     dispose() {
+      disposed = true;
       clearTimeout(timer);
       stopWatching();
       channel.close();
@@ -335,7 +344,12 @@ export function createSession(deps: SessionDeps) {
 
   async function revoke(token: string) {
     const as = await deps.metadata();
-    if (!as.revocation_endpoint) return;
+    if (!as.revocation_endpoint) {
+      throw new OAuthError(
+        'revocation_unsupported',
+        'the server has no "revocation_endpoint": the refresh token was not revoked and stays valid',
+      );
+    }
     const response = await revocationRequest(as, client, None(), token, requestOptions(config.issuer, deps.transport));
     await processRevocationResponse(response);
   }

@@ -9,6 +9,8 @@ export type StorageKind = 'indexeddb' | 'memory';
  * either the old records or the new ones, never a mix.
  */
 export interface Store {
+  /** False once records go to memory (or sessionStorage) instead of IndexedDB. */
+  readonly persistent: boolean;
   getMany(keys: string[]): Promise<unknown[]>;
   setMany(entries: Array<[string, unknown]>): Promise<void>;
   delMany(keys: string[]): Promise<void>;
@@ -27,7 +29,14 @@ function idbStore(): UseStore {
   return sharedIdbStore;
 }
 
-function memoryBackend(map: Map<string, unknown>) {
+/** Where the fallback keeps records: a `Map`, or {@link tabStorage}. */
+interface Records {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+  delete(key: string): void;
+}
+
+function memoryBackend(map: Records) {
   return {
     getMany: async (keys: string[]) => keys.map((key) => structuredClone(map.get(key))),
     setMany: async (entries: Array<[string, unknown]>) => {
@@ -51,25 +60,35 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
+// JSON, so only plain records fit: the pending login, never a token or a CryptoKey.
+const tabStorage: Records = {
+  get: (key) => JSON.parse(sessionStorage.getItem(key) ?? 'null') ?? undefined,
+  set: (key, value) => sessionStorage.setItem(key, JSON.stringify(value)),
+  delete: (key) => sessionStorage.removeItem(key),
+};
+
 /**
  * Opens the store for one client. Keys are prefixed with `namespace` (issuer and client ID), so
  * several clients share one database without seeing each other's records.
  *
  * With `'indexeddb'`, the first operation proves the database works; if it fails, the store
  * switches to memory for the rest of the page's life and `onUnavailable` is called once.
+ * `'tab'` is this tab's sessionStorage, only for the pending login when IndexedDB cannot keep it.
  */
 export function openStore(
-  kind: StorageKind,
+  kind: StorageKind | 'tab',
   namespace: string,
-  onUnavailable: (error: OAuthError) => void,
+  onUnavailable: (error: OAuthError) => void = () => undefined,
 ): Store {
-  const memory = memoryBackend(new Map());
+  const memory = memoryBackend(kind === 'tab' ? tabStorage : new Map());
   const prefixed = (key: string) => `${namespace}|${key}`;
   let persistent = kind === 'indexeddb';
   let verified = false;
+  let reported = false;
 
   // The first operations double as the check that IndexedDB works, so a page load pays for no
   // extra transaction; on failure they are answered from memory and so is everything after.
+  // Either way the first failure is reported (once) through `onUnavailable`.
   async function run<T>(onDisk: (store: UseStore) => Promise<T>, inMemory: () => Promise<T>): Promise<T> {
     if (!persistent) return inMemory();
     try {
@@ -79,29 +98,33 @@ export function openStore(
       verified = true;
       return result;
     } catch (cause) {
+      if (!reported) {
+        reported = true;
+        onUnavailable(
+          new OAuthError(
+            'storage_unavailable',
+            'IndexedDB cannot be opened or written (private mode, blocked, disabled or full storage); what this page cannot save is kept in memory and will not survive a reload',
+            { cause },
+          ),
+        );
+      }
       // Once IndexedDB has worked, a failure (the browser closing the connection, clearing the
-      // site's data, a full disk) is reported, not hidden behind memory the other tabs cannot see.
+      // site's data, a full disk) is thrown, not hidden behind memory the other tabs cannot see.
       if (verified) {
         throw new OAuthError('storage_unavailable', 'IndexedDB failed; try again or reload the page', {
           retryable: true,
           cause,
         });
       }
-      if (persistent) {
-        persistent = false;
-        onUnavailable(
-          new OAuthError(
-            'storage_unavailable',
-            'IndexedDB cannot be opened (private mode, blocked or disabled storage); the session is kept in memory and will not survive a reload',
-            { cause },
-          ),
-        );
-      }
+      persistent = false;
       return inMemory();
     }
   }
 
   return {
+    get persistent() {
+      return persistent;
+    },
     getMany: (keys) => run((store) => getMany(keys.map(prefixed), store), () => memory.getMany(keys.map(prefixed))),
     setMany: (entries) => {
       const full = entries.map(([key, value]): [string, unknown] => [prefixed(key), value]);

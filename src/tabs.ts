@@ -37,10 +37,15 @@ export function openTabChannel(name: string, onMessage: (message: TabMessage) =>
     const type = event.data?.type;
     if (type === 'login' || type === 'refresh' || type === 'logout') onMessage({ type });
   };
-  return {
+  const tab: TabChannel = {
     post: (message) => channel.postMessage(message),
-    close: () => channel.close(),
+    close() {
+      // A refresh still in flight posts when it ends; a closed BroadcastChannel would throw.
+      tab.post = () => {};
+      channel.close();
+    },
   };
+  return tab;
 }
 
 /** True while the page is visible (always true outside a document). */

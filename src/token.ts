@@ -1,9 +1,14 @@
 import {
+  clockSkew,
   getValidatedIdTokenClaims,
   isDPoPNonceError,
+  type Client,
   type DPoPHandle,
+  type ResponseBodyError,
   type TokenEndpointResponse,
 } from 'oauth4webapi';
+import type { Transport } from './discovery.js';
+import type { UserClaims } from './claims.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import { now } from './util.js';
 
@@ -18,7 +23,7 @@ export interface TokenSet {
   refreshToken?: string;
   idToken?: string;
   /** Validated ID token claims, when the response had an ID token. */
-  claims?: Record<string, unknown>;
+  claims?: UserClaims;
   scope?: string;
 }
 
@@ -26,22 +31,48 @@ export interface TokenSet {
 // tokens; an API's 401 still triggers a refresh if that guess is wrong.
 const DEFAULT_LIFETIME_SECONDS = 3600;
 
+/** The oauth4webapi client: public, and checking times against the server's clock. */
+export function publicClient(clientId: string, transport: Transport): Client {
+  return {
+    client_id: clientId,
+    get [clockSkew]() {
+      return transport.clock.skew;
+    },
+  };
+}
+
+/** How {@link exchangeTokens} names, signs and checks one request. */
+interface ExchangeOptions {
+  /** Names the request in errors. */
+  action: string;
+  dpop?: DPoPHandle;
+}
+
 /**
  * Sends a token-endpoint request and processes its response, retrying once, and only once, when
- * the server asks for a fresh DPoP nonce (RFC 9449 section 8). `action` names the request in errors.
+ * the server asks for a fresh DPoP nonce (RFC 9449 section 8).
  */
 export async function exchangeTokens(
   send: () => Promise<Response>,
   process: (response: Response) => Promise<TokenEndpointResponse>,
-  options: { action: string; dpop?: DPoPHandle },
+  options: ExchangeOptions,
 ): Promise<TokenSet> {
+  const attempt = async () => process(await send());
   let response: TokenEndpointResponse;
   try {
-    response = await process(await send());
+    response = await attempt();
   } catch (err) {
     if (!options.dpop || !isDPoPNonceError(err)) throw toOAuthError(err, options.action);
+    const { status, response: challenge } = err as ResponseBodyError;
+    if (!challenge.headers.get('dpop-nonce')) {
+      throw new OAuthError(
+        'use_dpop_nonce',
+        `${options.action} asked for a DPoP nonce, but the server does not expose "DPoP-Nonce" to the browser (CORS "Access-Control-Expose-Headers")`,
+        { status, cause: err },
+      );
+    }
     try {
-      response = await process(await send());
+      response = await attempt();
     } catch (retryErr) {
       throw toOAuthError(retryErr, options.action);
     }
@@ -49,7 +80,7 @@ export async function exchangeTokens(
   return toTokenSet(response, options);
 }
 
-function toTokenSet(response: TokenEndpointResponse, options: { action: string; dpop?: DPoPHandle }): TokenSet {
+function toTokenSet(response: TokenEndpointResponse, options: ExchangeOptions): TokenSet {
   // oauth4webapi has lower-cased token_type and rejected anything but "bearer" and "dpop".
   const tokenType = response.token_type as 'bearer' | 'dpop';
   if (options.dpop && tokenType !== 'dpop') {
@@ -66,7 +97,7 @@ function toTokenSet(response: TokenEndpointResponse, options: { action: string; 
     lifetimeSeconds,
     refreshToken: response.refresh_token,
     idToken: response.id_token,
-    claims: getValidatedIdTokenClaims(response) as Record<string, unknown> | undefined,
+    claims: getValidatedIdTokenClaims(response) as UserClaims | undefined,
     scope: response.scope,
   };
 }

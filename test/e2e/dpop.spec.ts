@@ -140,3 +140,31 @@ test('DPoP switched on while a Bearer session is stored: that session is not use
   expect(me.tokenType).toBe('DPoP');
   expect(await readSdkRecord(upgraded, 'session', 'r => r.tokenType')).toBe('dpop');
 });
+
+test('DPoP with storage "memory": the key waits out the login redirect with the pending login', async ({ page, stack }) => {
+  const authorizeUrls: URL[] = [];
+  page.on('request', (request) => {
+    if (request.url().startsWith(`${stack.auth.issuer}/auth?`)) authorizeUrls.push(new URL(request.url()));
+  });
+  await loginOnHarness(page, stack, { ...DPOP, storage: 'memory' });
+  expect(await page.evaluate(() => (window as any).bootError)).toBeUndefined();
+  const body = await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.json()), stack.api.origin);
+  expect(body).toMatchObject({ sub: 'alice', tokenType: 'DPoP' });
+  expect(authorizeUrls.map((url) => url.searchParams.has('dpop_jkt'))).toEqual([true]);
+  // The session itself stays in memory.
+  expect(await readSdkRecord(page, 'session')).toBeUndefined();
+});
+
+test('DPoP: a nonce challenge whose DPoP-Nonce CORS hides fails once, naming Access-Control-Expose-Headers', async ({ page, stack }) => {
+  stack.auth.setDpopNonceRequired(true);
+  stack.auth.setHideDpopNonce(true);
+  await loginOnHarness(page, stack, DPOP);
+  const error = await page.evaluate(() => (window as any).bootError);
+  expect(error.code).toBe('use_dpop_nonce');
+  expect(error.message).toContain('"DPoP-Nonce"');
+  expect(error.message).toContain('Access-Control-Expose-Headers');
+  // A retry without the nonce could only be refused again.
+  const codeGrants = stack.auth.tokenRequests().filter((r: any) => r.grant_type === 'authorization_code');
+  expect(codeGrants.map((r: any) => [r.status, r.error])).toEqual([[400, 'use_dpop_nonce']]);
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+});

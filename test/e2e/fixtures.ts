@@ -73,6 +73,33 @@ export async function loginOnHarness(page: Page, stack: Stack, options: HarnessO
   }
 }
 
+/** Collects page errors and console errors (e.g. what React or Vue log), with their URL. */
+export function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`${message.text()} ${message.location().url}`);
+  });
+  return errors;
+}
+
+/**
+ * Starts a login on the harness and stops at the callback, returning its URL unprocessed: the
+ * page stays on it with no client created (`window.createTestClient()` makes one).
+ */
+export async function captureCallback(page: Page, app: string, options: Record<string, unknown> = {}): Promise<string> {
+  await page.evaluate((opts) => {
+    sessionStorage.setItem('spa-oauth-test-hold', '1');
+    delete document.body.dataset.ready;
+    void (window as any).sdk.login(opts);
+  }, options);
+  await page.waitForURL(/\/harness\.html\?.*(code|error)=/);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  const url = page.url();
+  expect(url.startsWith(`${app}/harness.html?`)).toBe(true);
+  return url;
+}
+
 /**
  * Reads, straight from the page's IndexedDB, the SDK record whose key ends with `|suffix`
  * (e.g. `session`, `dpop-keys`), and maps it in the page with `inspect` (CryptoKeys cannot leave it).

@@ -332,7 +332,8 @@ test('a refresh that fails before reaching the token endpoint (discovery answers
     };
   }));
   const second = await context.newPage();
-  await second.route(`${stack.auth.issuer}/.well-known/openid-configuration`, (route) => route.fulfill({ status: 404, body: 'not found' }));
+  // Both discovery URLs: a 404 on the OpenID one falls back to RFC 8414's.
+  await second.route(`${stack.auth.issuer}/.well-known/**`, (route) => route.fulfill({ status: 404, body: 'not found' }));
   await openHarness(second, stack);
   await passExpiry(context, second);
   const error = await second.evaluate(() => (window as any).sdk.getAccessToken().catch((e: any) => ({ code: e.code, status: e.status })));

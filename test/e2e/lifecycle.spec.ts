@@ -1,0 +1,177 @@
+import { captureCallback, expect, loginOnHarness, openHarness, openSecondTab, pauseClock, test } from './fixtures';
+
+// The client's lifecycle as frameworks drive it: handleRedirect() called twice (React StrictMode),
+// several clients in one page, and dispose().
+
+const codeExchanges = (stack: { auth: { counts: { token: Record<string, number> } } }) => stack.auth.counts.token.authorization_code ?? 0;
+
+test('handleRedirect() twice at once with the callback URL: one code exchange, the same result, no error', async ({ page, stack }) => {
+  await openHarness(page, stack);
+  const callback = await captureCallback(page, stack.app.origin, { returnTo: '/inbox' });
+  const outcome = await page.evaluate(async (url) => {
+    const sdk = await (window as any).createTestClient();
+    const results = await Promise.all([sdk.handleRedirect(url), sdk.handleRedirect(url)]);
+    return { results, search: location.search, signedIn: sdk.isAuthenticated };
+  }, callback);
+  expect(outcome).toEqual({ results: [{ returnTo: '/inbox' }, { returnTo: '/inbox' }], search: '', signedIn: true });
+  expect(codeExchanges(stack)).toBe(1);
+});
+
+test('while the first call runs, a second with the default URL (the address bar already cleaned) shares it', async ({ page, stack }) => {
+  await openHarness(page, stack);
+  await captureCallback(page, stack.app.origin, { returnTo: '/inbox' });
+  const outcome = await page.evaluate(async () => {
+    const sdk = await (window as any).createTestClient();
+    const first = sdk.handleRedirect();
+    const searchDuringFirst = location.search;
+    const second = sdk.handleRedirect();
+    return { searchDuringFirst, results: await Promise.all([first, second]) };
+  });
+  expect(outcome).toEqual({ searchDuringFirst: '', results: [{ returnTo: '/inbox' }, { returnTo: '/inbox' }] });
+  expect(codeExchanges(stack)).toBe(1);
+});
+
+test('after the first call finished, a second with the default URL returns the same result', async ({ page, stack }) => {
+  await openHarness(page, stack);
+  await captureCallback(page, stack.app.origin, { returnTo: '/inbox?tab=2' });
+  const results = await page.evaluate(async () => {
+    const sdk = await (window as any).createTestClient();
+    const first = await sdk.handleRedirect();
+    return [first, await sdk.handleRedirect(), await sdk.handleRedirect(location.href)];
+  });
+  expect(results).toEqual([{ returnTo: '/inbox?tab=2' }, { returnTo: '/inbox?tab=2' }, { returnTo: '/inbox?tab=2' }]);
+  expect(codeExchanges(stack)).toBe(1);
+});
+
+test("an error callback handled twice rejects twice with the server's error, never state_mismatch", async ({ page, stack }) => {
+  await openHarness(page, stack);
+  const callback = new URL(await captureCallback(page, stack.app.origin));
+  callback.searchParams.delete('code');
+  callback.searchParams.set('error', 'access_denied');
+  await page.evaluate(() => sessionStorage.setItem('spa-oauth-test-hold', '1'));
+  await page.goto(callback.href);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  const codes = await page.evaluate(async () => {
+    const sdk = await (window as any).createTestClient();
+    const code = (call: Promise<unknown>) => call.then(() => 'resolved', (err) => err.code);
+    const first = code(sdk.handleRedirect());
+    return [await first, await code(sdk.handleRedirect())];
+  });
+  expect(codes).toEqual(['access_denied', 'access_denied']);
+});
+
+for (const [other, extra] of [
+  ['another client ID at the same issuer', { clientId: 'another-spa' }],
+  ['the same client ID at another issuer', { issuer: 'other' }],
+] as const) {
+  test(`two clients share the redirect URI (${other}): the other one leaves the callback and the address bar alone`, async ({ page, stack }) => {
+    await openHarness(page, stack);
+    await captureCallback(page, stack.app.origin, { returnTo: '/inbox' });
+    const options = { ...extra, ...('issuer' in extra ? { issuer: stack.other.origin } : {}) };
+    const outcome = await page.evaluate(async (options) => {
+      const w = window as any;
+      const [mine, theirs] = await Promise.all([w.createTestClient(), w.createTestClient(options)]);
+      const theirsFirst = await theirs.handleRedirect();
+      const searchAfterTheirs = location.search;
+      // Both at once too, as two providers mounted side by side would call them.
+      const [theirsAgain, result] = await Promise.all([theirs.handleRedirect(), mine.handleRedirect()]);
+      return {
+        theirsFirst,
+        stillThere: /code=/.test(searchAfterTheirs) && /state=/.test(searchAfterTheirs),
+        theirsAgain,
+        result,
+        search: location.search,
+        signedIn: [mine.isAuthenticated, theirs.isAuthenticated],
+      };
+    }, options);
+    expect(outcome).toEqual({
+      theirsFirst: null,
+      stillThere: true,
+      theirsAgain: null,
+      result: { returnTo: '/inbox' },
+      search: '',
+      signedIn: [true, false],
+    });
+    expect(codeExchanges(stack)).toBe(1);
+  });
+}
+
+test("a state that is no spa-oauth client's (another library's callback) is left alone", async ({ page, stack }) => {
+  await openHarness(page, stack);
+  const callback = new URL(await captureCallback(page, stack.app.origin));
+  callback.searchParams.set('state', 'issued-by-another-library');
+  await page.evaluate(() => sessionStorage.setItem('spa-oauth-test-hold', '1'));
+  await page.goto(callback.href);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  const outcome = await page.evaluate(async () => {
+    const sdk = await (window as any).createTestClient();
+    return { result: await sdk.handleRedirect(), untouched: location.search.includes('state=issued-by-another-library') };
+  });
+  expect(outcome).toEqual({ result: null, untouched: true });
+  expect(codeExchanges(stack)).toBe(0);
+});
+
+test('after dispose(), every call rejects with client_disposed and nothing is sent or removed', async ({ page, stack }) => {
+  await loginOnHarness(page, stack);
+  const codes = await page.evaluate(async (api) => {
+    const sdk = (window as any).sdk;
+    sdk.dispose();
+    const code = (call: () => Promise<unknown>) => call().then(() => 'resolved', (err) => err.code);
+    return [
+      await code(() => sdk.login()),
+      await code(() => sdk.handleRedirect()),
+      await code(() => sdk.getAccessToken()),
+      await code(() => sdk.logout()),
+      await code(() => sdk.fetch(`${api}/api/me`)),
+    ];
+  }, stack.api.origin);
+  expect(codes).toEqual(Array(5).fill('client_disposed'));
+  expect(stack.auth.counts.revocation).toBe(0);
+  expect(stack.api.requests.length).toBe(0);
+  // The stored session is untouched: a new client (after a hot reload, say) picks it up.
+  expect(await page.evaluate(async () => (await (window as any).createTestClient()).isAuthenticated)).toBe(true);
+});
+
+test('a disposed client no longer hears the other tabs', async ({ page, context, stack }) => {
+  await loginOnHarness(page, stack);
+  const other = await openSecondTab(context, stack);
+  await page.evaluate(async () => {
+    const w = window as any;
+    w.sdk.dispose();
+    // A live client in the same page proves the logout message arrived here.
+    w.freshEvents = [];
+    (await w.createTestClient()).subscribe((event: any) => w.freshEvents.push(event));
+  });
+  await other.evaluate(() => (window as any).sdk.logout({ localOnly: true }));
+  await page.waitForFunction(() => (window as any).freshEvents.some((e: any) => e.type === 'logout'));
+  expect(await page.evaluate(() => (window as any).events.filter((e: any) => e.type === 'logout'))).toEqual([]);
+});
+
+test("a disposed client's refresh timer never fires", async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(60);
+  await pauseClock(context);
+  await loginOnHarness(page, stack);
+  await page.evaluate(() => (window as any).sdk.dispose());
+  await context.clock.runFor(61_000);
+  // A refresh would have been started by the timer, under this lock: once the lock is ours, it is over.
+  await page.evaluate((name) => navigator.locks.request(name, () => undefined), `spa-oauth:${stack.auth.issuer}/:${stack.auth.clientId}`);
+  expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
+});
+
+test('dispose() during a refresh: the refresh still resolves, and no timer is armed after it', async ({ page, context, stack }) => {
+  stack.auth.setAccessTokenTtl(60);
+  await pauseClock(context);
+  await loginOnHarness(page, stack);
+  await context.clock.setSystemTime(Date.now() + 120_000);
+  const token = await page.evaluate(async () => {
+    const sdk = (window as any).sdk;
+    const refreshed = sdk.getAccessToken();
+    sdk.dispose();
+    return refreshed;
+  });
+  expect(typeof token).toBe('string');
+  expect(stack.auth.counts.token.refresh_token).toBe(1);
+  await context.clock.runFor(61_000);
+  await page.evaluate((name) => navigator.locks.request(name, () => undefined), `spa-oauth:${stack.auth.issuer}/:${stack.auth.clientId}`);
+  expect(stack.auth.counts.token.refresh_token).toBe(1);
+});
