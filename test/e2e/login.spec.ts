@@ -132,7 +132,9 @@ test('a callback URL with another state, loaded while signed in, is a state_mism
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
   expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
 
-  callback.searchParams.set('state', 'not-the-state-of-this-session');
+  // This client's state tag (a callback without it is another client's and left alone), another login.
+  const state = callback.searchParams.get('state')!;
+  callback.searchParams.set('state', `${state.slice(0, state.lastIndexOf('.'))}.not-the-state-of-this-session`);
   await page.goto(callback.href);
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
   expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('state_mismatch');
@@ -170,6 +172,7 @@ test('logout() sends the server id_token_hint and post_logout_redirect_uri, and 
     client_id: stack.auth.clientId,
     id_token_hint: idToken,
     post_logout_redirect_uri: `${stack.app.origin}/harness.html`,
+    state: expect.any(String),
   });
   expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
   expect(stack.auth.activeSessions()).toEqual([]);
