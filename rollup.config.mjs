@@ -62,7 +62,8 @@ export default [
     // ESM for bundlers: dependencies stay imports, so the app's bundler de-duplicates them.
     input: 'src/index.ts',
     external: ['oauth4webapi', 'idb-keyval'],
-    output: { file: 'dist/spa-oauth.mjs', format: 'es', sourcemap: true },
+    // Features loaded on first use (`import()`) become chunks an app fetches only when it calls them.
+    output: { dir: 'dist', entryFileNames: 'spa-oauth.mjs', chunkFileNames: 'chunks/[name]-[hash].mjs', format: 'es', sourcemap: true },
     plugins: [typescript({ ...typescriptOptions, declaration: true, declarationDir: 'dist/types' }), iifeTypes],
   },
   {
@@ -70,13 +71,14 @@ export default [
     input: 'src/index.ts',
     // The footer makes the global explicit, so that loading the file as a module
     // (`import 'spa-oauth/iife'`), where a top-level `var` stays local, defines it too.
-    output: { file: 'dist/spa-oauth.iife.js', format: 'iife', name: 'SpaOAuth', footer: 'globalThis.SpaOAuth=SpaOAuth;', sourcemap: true },
+    // All-in: features loaded on first use elsewhere are inlined here.
+    output: { file: 'dist/spa-oauth.iife.js', format: 'iife', name: 'SpaOAuth', footer: 'globalThis.SpaOAuth=SpaOAuth;', sourcemap: true, inlineDynamicImports: true },
     plugins: [nodeResolve({ browser: true }), typescript(typescriptOptions), terser(terserOptions)],
   },
   {
     // CommonJS for require() and Jest: dependencies bundled (oauth4webapi is ESM-only), not minified.
     input: 'src/index.ts',
-    output: { file: 'dist/spa-oauth.cjs', format: 'cjs', sourcemap: true },
+    output: { dir: 'dist', entryFileNames: 'spa-oauth.cjs', chunkFileNames: 'chunks/[name]-[hash].cjs', format: 'cjs', sourcemap: true },
     plugins: [nodeResolve({ browser: true }), typescript(typescriptOptions)],
   },
   {

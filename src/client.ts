@@ -1,32 +1,18 @@
-import type { AuthorizationServer, DPoPHandle } from 'oauth4webapi';
-import { beginLogin, completeLogin, newState, readCallback, takePendingLogin, type LoginOptions, type PendingStores } from './authorize.js';
+import { beginLogin, type LoginOptions, type PendingStores } from './authorize.js';
 import type { UserClaims } from './claims.js';
-import { clockedFetch, observeServerTime, type ServerClock } from './clock.js';
 import { resolveConfig, type OAuthClientOptions } from './config.js';
-import { fetchMetadata, isStale, readCachedMetadata, type CachedMetadata, type Transport } from './discovery.js';
-import { createDpopHandle, deleteDpopKeys, loadDpopKeys, type DpopKeys } from './dpop.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import { createEmitter, type OAuthEventListener } from './events.js';
 import { createAuthorizedFetch } from './fetch.js';
+import { endSessionUrl, type LogoutOptions } from './logout.js';
+import { createRedirectHandler, type RedirectResult } from './redirect.js';
+import { createServerContext } from './server.js';
 import { createSession } from './session.js';
 import { openStore } from './store.js';
 import { sameOriginPath } from './util.js';
 
-/** Options of `client.logout()`. */
-export interface LogoutOptions {
-  /** Where the server should send the user afterwards; must be registered there (default: `postLogoutRedirectUri`). */
-  returnTo?: string;
-  /** Only end the session in this browser, without the redirect to the server's logout (default: false). */
-  localOnly?: boolean;
-  /** Extra end-session request parameters, e.g. `ui_locales` (default: none). The protocol ones the SDK sets win. */
-  params?: Record<string, string>;
-}
-
-/** What `handleRedirect()` returns after a login callback. */
-export interface RedirectResult {
-  /** The same-origin path `login()` was asked to return to. */
-  returnTo: string;
-}
+export type { LogoutOptions } from './logout.js';
+export type { RedirectResult } from './redirect.js';
 
 /** A signed-in (or not) client, as `createOAuthClient` returns it. */
 export interface Client<Claims extends UserClaims = UserClaims> {
@@ -57,8 +43,6 @@ export interface Client<Claims extends UserClaims = UserClaims> {
   dispose(): void;
 }
 
-const METADATA_KEY = 'metadata';
-
 /**
  * Creates a client and restores its stored session. A returning user whose access token is still
  * valid costs no network request: the server metadata is cached with the session. Outside a
@@ -82,12 +66,6 @@ async function create(options: OAuthClientOptions): Promise<Client> {
   const config = resolveConfig(options);
   // Captured now, before the app may replace globalThis.fetch with a wrapped one.
   const baseFetch: typeof fetch = globalThis.fetch.bind(globalThis);
-  const clock: ServerClock = { skew: 0 };
-  const transport: Transport = {
-    fetch: clockedFetch(baseFetch, clock, () => void saveMetadata()),
-    timeoutMs: config.requestTimeoutMs,
-    clock,
-  };
   const emitter = createEmitter();
   // Deferred so that a listener subscribed right after creation still hears it.
   const reportUnavailable = (error: OAuthError) => setTimeout(() => emitter.emit({ type: 'error', error }));
@@ -97,55 +75,14 @@ async function create(options: OAuthClientOptions): Promise<Client> {
   const store = config.storage === 'memory' ? openStore('memory', config.namespace) : durable;
   const pending: PendingStores = { durable, tab: openStore('tab', config.namespace) };
 
-  let metadata: CachedMetadata | undefined;
-  let metadataRequest: Promise<CachedMetadata> | undefined;
-  // The server's clock is kept with its metadata. A refused write has been reported by
-  // the store, and costs no more than fetching them again on another page.
-  function saveMetadata(): Promise<unknown> | undefined {
-    return metadata && durable.setMany([[METADATA_KEY, { ...metadata, skew: clock.skew }]]).catch(() => undefined);
-  }
-  async function refetchMetadata(): Promise<CachedMetadata> {
-    metadataRequest ??= fetchMetadata(config.issuer, transport, config.discoveryUrl)
-      .then(async (fetched) => {
-        metadata = fetched;
-        await saveMetadata();
-        return fetched;
-      })
-      .finally(() => {
-        metadataRequest = undefined;
-      });
-    return metadataRequest;
-  }
-  async function serverMetadata(): Promise<AuthorizationServer> {
-    if (!metadata) return (await refetchMetadata()).as;
-    if (isStale(metadata)) void refetchMetadata().catch(() => undefined);
-    return metadata.as;
-  }
-
-  let dpopKeys: DpopKeys | undefined;
-  let dpopHandle: DPoPHandle | undefined;
-  let handleSkew = 0;
-  async function dpop(create = false): Promise<DPoPHandle | undefined> {
-    if (!config.dpop) return undefined;
-    dpopKeys ??= await loadDpopKeys(durable, config.namespace, create);
-    // Proofs carry the server's time, fixed when the handle is made: a moved clock makes a new one.
-    if (dpopKeys && (!dpopHandle || handleSkew !== clock.skew)) {
-      handleSkew = clock.skew;
-      dpopHandle = createDpopHandle(dpopKeys.keys, handleSkew);
-    }
-    return dpopHandle;
-  }
+  const server = createServerContext(config, durable, baseFetch);
   // Another tab's logout replaces the key pair, so forget the one held here.
   emitter.subscribe((event) => {
-    if (event.type === 'logout') dpopKeys = dpopHandle = undefined;
+    if (event.type === 'logout') void server.forgetDpopKey(false);
   });
-
-  const session = createSession({ config, store, emitter, transport, metadata: serverMetadata, dpop: () => dpop() });
-  const [[cached]] = await Promise.all([durable.getMany([METADATA_KEY]), session.restore()]);
-  // Metadata the app gave is never fetched, cached or stale.
-  metadata = config.metadata ? { as: config.metadata, fetchedAt: Infinity } : readCachedMetadata(cached, config.issuer);
-  // Kept with the metadata, also when the app gave the metadata (such a record is never read as metadata).
-  clock.skew = Number((cached as CachedMetadata | undefined)?.skew) || 0;
+  const session = createSession({ config, store, emitter, server });
+  await Promise.all([server.restore(), session.restore()]);
+  const handleRedirect = createRedirectHandler({ config, server, session, pending });
 
   let disposed = false;
   const live = () => {
@@ -158,47 +95,10 @@ async function create(options: OAuthClientOptions): Promise<Client> {
       return session.getAccessToken();
     },
     renewAfterRejection: (rejected: string) => session.renewAfterRejection(rejected),
-    dpop: () => dpop(),
+    dpop: () => server.dpop(),
   };
   const wrapFetch = (fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) =>
     createAuthorizedFetch(config.apiOrigins, tokenSource, fetchImpl);
-
-  /** Removes the callback parameters from the address bar when it shows `url`; returns the clean URL. */
-  function cleanAddressBar(url: URL): string | undefined {
-    if (url.href !== location.href) return;
-    const clean = new URL(url);
-    for (const name of ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state']) {
-      clean.searchParams.delete(name);
-    }
-    history.replaceState(history.state, '', clean.href);
-    return clean.href;
-  }
-
-  // Each callback this page handled, by its URL and by the cleaned URL, so that a second call
-  // (React StrictMode runs effects twice) shares the first one's result and code exchange.
-  const redirects = new Map<string, Promise<RedirectResult>>();
-
-  async function completeRedirect(params: URLSearchParams): Promise<RedirectResult> {
-    const state = params.get('state');
-    const tx = await takePendingLogin(pending, state);
-    if (!tx) {
-      // The same callback URL again (reload, back button) after it already signed the user in.
-      if (state !== null && session.isAuthenticated && session.origin.loginState === state) {
-        return { returnTo: sameOriginPath(session.origin.returnTo, location.origin) };
-      }
-      throw new OAuthError(
-        'state_mismatch',
-        'the "state" in the callback URL does not match a login started by this app; start the login again with login()',
-      );
-    }
-    const as = await serverMetadata();
-    const tokens = await completeLogin(as, config, transport, params, tx, await dpop(true));
-    // The ID token was minted just now: its iat is the server's clock, readable even when CORS hides Date.
-    if (observeServerTime(clock, tokens.claims?.iat)) await saveMetadata();
-    const returnTo = sameOriginPath(tx.returnTo, location.origin);
-    await session.start(tokens, { loginState: state!, returnTo });
-    return { returnTo };
-  }
 
   return {
     get isAuthenticated() {
@@ -210,33 +110,21 @@ async function create(options: OAuthClientOptions): Promise<Client> {
 
     async login(loginOptions: LoginOptions = {}) {
       live();
-      const as = await serverMetadata();
-      const handle = await dpop(true);
+      const as = await server.metadata();
+      const handle = await server.dpop(true);
       const url = await beginLogin(as, config, pending, {
         ...loginOptions,
         returnTo: sameOriginPath(loginOptions.returnTo ?? location.pathname + location.search + location.hash, location.origin),
         // A key that cannot outlive the redirect (no IndexedDB) is not named: the callback binds
         // the tokens to a key of its own, and the code stays protected by PKCE.
-        dpopJkt: dpopKeys?.kept ? await handle?.calculateThumbprint() : undefined,
+        dpopJkt: server.dpopKeyKept ? await handle?.calculateThumbprint() : undefined,
       });
       location.assign(url.href);
     },
 
-    async handleRedirect(href = location.href) {
+    async handleRedirect(href?: string) {
       live();
-      const url = new URL(href, location.href);
-      const known = redirects.get(url.href);
-      if (known) return known;
-      const params = readCallback(url, config);
-      if (!params) return null;
-      // A lone state is the server's logout sending the browser back, not a login callback.
-      if (!params.has('code') && !params.has('error')) {
-        cleanAddressBar(url);
-        return null;
-      }
-      const result = completeRedirect(params);
-      redirects.set(url.href, result).set(cleanAddressBar(url) ?? url.href, result);
-      return result;
+      return handleRedirect(href);
     },
 
     async getAccessToken() {
@@ -246,29 +134,16 @@ async function create(options: OAuthClientOptions): Promise<Client> {
     async logout(logoutOptions: LogoutOptions = {}) {
       live();
       const { idToken } = await session.end('user');
-      if (config.dpop) {
-        dpopKeys = dpopHandle = undefined;
-        await deleteDpopKeys(durable);
-      }
+      await server.forgetDpopKey(true);
       if (logoutOptions.localOnly) return;
-      let as: AuthorizationServer;
+      let url: URL | undefined;
       try {
-        as = await serverMetadata();
+        url = endSessionUrl(await server.metadata(), config, logoutOptions, idToken);
       } catch (err) {
         emitter.emit({ type: 'error', error: toOAuthError(err, 'the logout redirect') });
         return;
       }
-      if (!as.end_session_endpoint) return;
-      const url = new URL(as.end_session_endpoint);
-      // Set first, so the protocol parameters below always win.
-      for (const [name, value] of Object.entries(logoutOptions.params ?? {})) url.searchParams.set(name, value);
-      // Some servers (Glewlwyd) only send the browser back when the request carries a state.
-      url.searchParams.set('state', newState(config));
-      url.searchParams.set('client_id', config.clientId);
-      if (idToken) url.searchParams.set('id_token_hint', idToken);
-      const returnTo = logoutOptions.returnTo ?? config.postLogoutRedirectUri;
-      if (returnTo) url.searchParams.set('post_logout_redirect_uri', new URL(returnTo, location.href).href);
-      location.assign(url.href);
+      if (url) location.assign(url.href);
     },
 
     fetch: wrapFetch(baseFetch),

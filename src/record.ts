@@ -69,3 +69,6 @@ export function openSessionRecord(store: Store, tokenType: Session['tokenType'])
     },
   };
 }
+
+/** The stored session record of one client, as {@link openSessionRecord} returns it. */
+export type SessionRecord = ReturnType<typeof openSessionRecord>;

@@ -1,21 +1,13 @@
-import {
-  None,
-  processRefreshTokenResponse,
-  processRevocationResponse,
-  refreshTokenGrantRequest,
-  revocationRequest,
-  type AuthorizationServer,
-  type DPoPHandle,
-} from 'oauth4webapi';
 import type { UserClaims } from './claims.js';
 import type { ResolvedConfig } from './config.js';
-import { requestOptions, type Transport } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { Emitter, LogoutReason } from './events.js';
 import { openSessionRecord, type Session } from './record.js';
+import { isFresh, issuedAt, leewayMs, MIN_REFRESH_INTERVAL_MS, refreshUnderLock, revokeToken, type RefreshOutcome } from './refresh.js';
+import type { ServerContext } from './server.js';
 import { openStore, type Store } from './store.js';
 import { isPageVisible, openTabChannel, watchPage, withLock, type TabMessage } from './tabs.js';
-import { exchangeTokens, publicClient, type TokenSet } from './token.js';
+import { publicClient, type TokenSet } from './token.js';
 import { now } from './util.js';
 
 /** An access token and the scheme it is sent with. */
@@ -29,31 +21,23 @@ export interface SessionDeps {
   config: ResolvedConfig;
   store: Store;
   emitter: Emitter;
-  transport: Transport;
-  /** Server metadata, from the cache when there is one. */
-  metadata(): Promise<AuthorizationServer>;
-  /** The DPoP handle when `dpop` is on, else undefined. */
-  dpop(): Promise<DPoPHandle | undefined>;
+  server: ServerContext;
 }
 
 const MAX_BACKOFF_MS = 60_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
-// However short the tokens (expires_in 0 or 1), automatic refreshes are at least this far apart.
-const MIN_REFRESH_INTERVAL_MS = 10_000;
 
-const endedElsewhere = () => new OAuthError('login_required', 'the session was ended in another tab; call login()');
-const issuedAt = (s: Session) => s.expiresAt - s.lifetimeSeconds * 1000;
 /** Who a session is about: its ID token's issuer and subject. */
 const who = (s: Session) => `${s.user?.iss} ${s.user?.sub}`;
 
 /**
- * The session of one client in this tab: the token in memory for the hot path, refresh under a
- * cross-tab lock, and the tab-to-tab sync. State lives here because it has to: the in-flight
- * refresh, the timers and the memory copy.
+ * The session of one client in this tab: the memory copy for the hot path, the refresh timer,
+ * and the tab-to-tab sync. State lives here because it has to: the in-flight refresh, the timers
+ * and the memory copy. The refresh itself (lock, re-read, grant, compare-and-set) is `refresh.ts`.
  */
 export function createSession(deps: SessionDeps) {
-  const { config, emitter } = deps;
-  const client = publicClient(config.clientId, deps.transport);
+  const { config, emitter, server } = deps;
+  const client = publicClient(config.clientId, server.transport);
   const lockName = config.namespace;
   const tokenType = config.dpop ? 'dpop' : 'bearer';
   let record = openSessionRecord(deps.store, tokenType);
@@ -77,8 +61,6 @@ export function createSession(deps: SessionDeps) {
     },
   });
 
-  const leewayMs = (s: Session) => Math.min(config.refreshLeewaySeconds, s.lifetimeSeconds / 2) * 1000;
-  const isFresh = (s: Session) => now() < s.expiresAt - leewayMs(s);
   const isUsable = (s: Session | null) => s !== null && (s.refreshToken !== undefined || now() < s.expiresAt);
 
   /** The session this tab should hold, given what IndexedDB holds. */
@@ -101,7 +83,7 @@ export function createSession(deps: SessionDeps) {
   function schedule() {
     clearTimeout(timer);
     if (disposed || !current?.refreshToken || !isPageVisible()) return;
-    const due = Math.max(current.expiresAt - leewayMs(current), issuedAt(current) + MIN_REFRESH_INTERVAL_MS) - now();
+    const due = Math.max(current.expiresAt - leewayMs(current, config), issuedAt(current) + MIN_REFRESH_INTERVAL_MS) - now();
     const backoff = failures ? Math.min(1000 * 2 ** (failures - 1), MAX_BACKOFF_MS) : 0;
     // setTimeout fires at once for delays past 2^31 - 1 ms (about 24.8 days), so long-lived
     // tokens wake up early and re-arm instead of refreshing.
@@ -109,7 +91,7 @@ export function createSession(deps: SessionDeps) {
     const stale = current.accessToken;
     timer = setTimeout(() => {
       if (current?.accessToken !== stale) return;
-      if (isFresh(current)) schedule();
+      if (isFresh(current, config)) schedule();
       else void refresh(stale).catch(() => undefined);
     }, delay);
   }
@@ -124,111 +106,40 @@ export function createSession(deps: SessionDeps) {
   }
 
   function refresh(stale: string): Promise<Session> {
-    inflight ??= withLock(lockName, () => refreshUnderLock(stale)).finally(() => {
-      inflight = null;
-    });
+    inflight ??= withLock(lockName, () => refreshUnderLock({ config, server, client, record, newest }, stale))
+      .then(apply, (err) => Promise.reject(keep(toOAuthError(err, 'the refresh'))))
+      .finally(() => {
+        inflight = null;
+      });
     return inflight;
   }
 
-  async function refreshUnderLock(stale: string): Promise<Session> {
-    // The store fails only with OAuthErrors (storage_unavailable).
-    const onDisk = await record.read().catch((err) => Promise.reject(keep(err)));
-    const stored = newest(onDisk);
-    if (!stored || !onDisk) {
-      adopt(null);
-      throw endedElsewhere();
+  /** Makes what a refresh did this tab's state; throws when the session is over. */
+  function apply(outcome: RefreshOutcome): Session {
+    if (outcome.type === 'current') {
+      adopt(outcome.session);
+      return outcome.session;
     }
-    // Another tab may have refreshed while this one waited for the lock (and however short its
-    // token's life, a refresh that recent is not repeated).
-    if (stored.accessToken !== stale && (isFresh(stored) || now() < issuedAt(stored) + MIN_REFRESH_INTERVAL_MS)) {
-      adopt(stored);
-      return stored;
+    if (outcome.type === 'ended') {
+      if (outcome.revoke) void revokeOrReport(outcome.revoke);
+      // A refusal by the server ends the session in every tab; the other endings every tab sees itself.
+      if (outcome.reason === 'invalid_grant') channel.post({ type: 'logout' });
+      adopt(null, outcome.reason, outcome.refusal);
+      throw outcome.error;
     }
-    if (!stored.refreshToken) {
-      if (now() < stored.expiresAt) return stored;
-      await record.remove().catch(() => undefined);
-      adopt(null, 'expired');
-      throw new OAuthError(
-        'login_required',
-        'the access token expired and the server issued no refresh token; call login(), or ask for scope "offline_access" to stay signed in',
-      );
-    }
-    let tokens: TokenSet;
-    let sent = false;
-    try {
-      const as = await deps.metadata();
-      const dpop = await deps.dpop();
-      sent = true;
-      tokens = await exchangeTokens(
-        () =>
-          refreshTokenGrantRequest(as, client, None(), stored.refreshToken!, {
-            ...requestOptions(config.issuer, deps.transport),
-            DPoP: dpop,
-            additionalParameters: config.resource.map((resource) => ['resource', resource]),
-          }),
-        (response) => processRefreshTokenResponse(as, client, response),
-        { action: `the refresh at ${as.token_endpoint}`, dpop },
-      );
-    } catch (err) {
-      throw await refreshFailed(toOAuthError(err, 'the refresh'), sent && onDisk);
-    }
-    // OIDC Core 12.2: a refreshed ID token must be about the same user.
-    if (tokens.claims && stored.user && tokens.claims.sub !== stored.user.sub) {
-      const error = new OAuthError('invalid_response', 'the refresh returned an ID token with another "sub"; call login()');
-      await endRefused(onDisk, error);
-      throw error;
-    }
-    const next: Session = {
-      ...stored,
-      accessToken: tokens.accessToken,
-      tokenType: tokens.tokenType,
-      expiresAt: tokens.expiresAt,
-      lifetimeSeconds: tokens.lifetimeSeconds,
-      refreshToken: tokens.refreshToken ?? stored.refreshToken,
-      idToken: tokens.idToken ?? stored.idToken,
-      user: tokens.claims ?? stored.user,
-    };
-    let found: true | Session | null = true;
-    let unsaved = false;
-    try {
-      found = await record.swap(onDisk.accessToken, next);
-    } catch (cause) {
-      // The old refresh token is spent at the server, so losing the new one would end the
-      // session at the next refresh: keep it in this tab and say so.
-      unsaved = true;
+    const { session, replaced, saved } = outcome;
+    if (!saved) {
       emitter.emit({
         type: 'error',
-        error: new OAuthError('storage_unavailable', 'the refreshed session could not be saved to IndexedDB; it is kept in this tab only', { cause }),
+        error: new OAuthError('storage_unavailable', 'the refreshed session could not be saved to IndexedDB; it is kept in this tab only'),
       });
     }
-    if (found !== true) {
-      // Another tab logged out or in while this refresh was in flight: what it stored wins.
-      // After a logout, the refresh token just issued is live and known to this tab alone.
-      if (!found) void revokeOrReport(next.refreshToken!);
-      adopt(found);
-      if (found) return found;
-      throw endedElsewhere();
-    }
     failures = 0;
-    adopt(next);
-    if (unsaved) unsavedOver = onDisk.accessToken;
+    adopt(session);
+    if (!saved) unsavedOver = replaced.accessToken;
     channel.post({ type: 'refresh' });
-    emitter.emit({ type: 'refresh', expiresAt: next.expiresAt });
-    return next;
-  }
-
-  /**
-   * Only a network error, a timeout, 5xx and 429 are worth retrying. Any other refusal by the
-   * token endpoint (a 4xx: invalid_grant, or a server that says so with another code or no body)
-   * ends the session; failures before the request was sent keep it.
-   */
-  async function refreshFailed(error: OAuthError, sentFor: Session | false): Promise<OAuthError> {
-    if (!sentFor || error.retryable || !(error.status! >= 400)) return keep(error);
-    await endRefused(sentFor, error);
-    return new OAuthError('login_required', `the authorization server refused the refresh (${error.code}); call login()`, {
-      description: error.description,
-      cause: error,
-    });
+    emitter.emit({ type: 'refresh', expiresAt: session.expiresAt });
+    return session;
   }
 
   /** Keeps the session after a failed refresh; the timer tries again, backing off. */
@@ -239,11 +150,10 @@ export function createSession(deps: SessionDeps) {
     return error;
   }
 
-  /** Ends the session whose refresh the server refused, in every tab, unless another tab has replaced it. */
-  async function endRefused(refused: Session, error: OAuthError) {
-    await record.swap(refused.accessToken).catch(() => undefined);
-    channel.post({ type: 'logout' });
-    adopt(null, 'invalid_grant', error);
+  function revokeOrReport(token: string) {
+    return revokeToken(server, client, config.issuer, token).catch((err) =>
+      emitter.emit({ type: 'error', error: toOAuthError(err, 'the revocation') }),
+    );
   }
 
   return {
@@ -299,7 +209,7 @@ export function createSession(deps: SessionDeps) {
     async getAccessToken(): Promise<AccessToken> {
       const session = current;
       if (!session) throw new OAuthError('login_required', 'no session: call login() first');
-      if (isFresh(session)) return toAccessToken(session);
+      if (isFresh(session, config)) return toAccessToken(session);
       try {
         return toAccessToken(await refresh(session.accessToken));
       } catch (err) {
@@ -341,22 +251,6 @@ export function createSession(deps: SessionDeps) {
       channel.close();
     },
   };
-
-  async function revoke(token: string) {
-    const as = await deps.metadata();
-    if (!as.revocation_endpoint) {
-      throw new OAuthError(
-        'revocation_unsupported',
-        'the server has no "revocation_endpoint": the refresh token was not revoked and stays valid',
-      );
-    }
-    const response = await revocationRequest(as, client, None(), token, requestOptions(config.issuer, deps.transport));
-    await processRevocationResponse(response);
-  }
-
-  function revokeOrReport(token: string) {
-    return revoke(token).catch((err) => emitter.emit({ type: 'error', error: toOAuthError(err, 'the revocation') }));
-  }
 }
 
 function toAccessToken(session: Session): AccessToken {

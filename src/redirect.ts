@@ -1,0 +1,81 @@
+import { completeLogin, readCallback, takePendingLogin, type PendingStores } from './authorize.js';
+import { observeServerTime } from './clock.js';
+import type { ResolvedConfig } from './config.js';
+import { OAuthError } from './errors.js';
+import type { ServerContext } from './server.js';
+import type { SessionManager } from './session.js';
+import { sameOriginPath } from './util.js';
+
+/** What `handleRedirect()` returns after a login callback. */
+export interface RedirectResult {
+  /** The same-origin path `login()` was asked to return to. */
+  returnTo: string;
+}
+
+/** What the callback handling needs from the client that wires it. */
+export interface RedirectDeps {
+  config: ResolvedConfig;
+  server: ServerContext;
+  session: SessionManager;
+  pending: PendingStores;
+}
+
+const CALLBACK_PARAMS = ['code', 'state', 'iss', 'error', 'error_description', 'error_uri', 'session_state'];
+
+/** Removes the callback parameters from the address bar when it shows `url`; returns the clean URL. */
+function cleanAddressBar(url: URL): string | undefined {
+  if (url.href !== location.href) return;
+  const clean = new URL(url);
+  for (const name of CALLBACK_PARAMS) clean.searchParams.delete(name);
+  history.replaceState(history.state, '', clean.href);
+  return clean.href;
+}
+
+/**
+ * `handleRedirect()`: completes a login when the URL is this client's callback (one code
+ * exchange, however often it is called for that callback in this page), null otherwise.
+ */
+export function createRedirectHandler(deps: RedirectDeps) {
+  const { config, server, session, pending } = deps;
+  // Each callback this page handled, by its URL and by the cleaned URL, so that a second call
+  // (React StrictMode runs effects twice) shares the first one's result and code exchange.
+  const redirects = new Map<string, Promise<RedirectResult>>();
+
+  async function complete(params: URLSearchParams): Promise<RedirectResult> {
+    const state = params.get('state');
+    const tx = await takePendingLogin(pending, state);
+    if (!tx) {
+      // The same callback URL again (reload, back button) after it already signed the user in.
+      if (state !== null && session.isAuthenticated && session.origin.loginState === state) {
+        return { returnTo: sameOriginPath(session.origin.returnTo, location.origin) };
+      }
+      throw new OAuthError(
+        'state_mismatch',
+        'the "state" in the callback URL does not match a login started by this app; start the login again with login()',
+      );
+    }
+    const as = await server.metadata();
+    const tokens = await completeLogin(as, config, server.transport, params, tx, await server.dpop(true));
+    // The ID token was minted just now: its iat is the server's clock, readable even when CORS hides Date.
+    if (observeServerTime(server.clock, tokens.claims?.iat)) await server.saveMetadata();
+    const returnTo = sameOriginPath(tx.returnTo, location.origin);
+    await session.start(tokens, { loginState: state!, returnTo });
+    return { returnTo };
+  }
+
+  return async function handleRedirect(href: string = location.href): Promise<RedirectResult | null> {
+    const url = new URL(href, location.href);
+    const known = redirects.get(url.href);
+    if (known) return known;
+    const params = readCallback(url, config);
+    if (!params) return null;
+    // A lone state is the server's logout sending the browser back, not a login callback.
+    if (!params.has('code') && !params.has('error')) {
+      cleanAddressBar(url);
+      return null;
+    }
+    const result = complete(params);
+    redirects.set(url.href, result).set(cleanAddressBar(url) ?? url.href, result);
+    return result;
+  };
+}

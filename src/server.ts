@@ -1,0 +1,102 @@
+import type { AuthorizationServer, DPoPHandle } from 'oauth4webapi';
+import { clockedFetch, type ServerClock } from './clock.js';
+import type { ResolvedConfig } from './config.js';
+import { fetchMetadata, isStale, readCachedMetadata, type CachedMetadata, type Transport } from './discovery.js';
+import { createDpopHandle, deleteDpopKeys, loadDpopKeys, type DpopKeys } from './dpop.js';
+import type { Store } from './store.js';
+
+const METADATA_KEY = 'metadata';
+
+/**
+ * The authorization server as this client knows it: its metadata (fetched once, cached in
+ * IndexedDB), its clock, the transport every protocol request goes through, and the DPoP key
+ * that binds this browser's tokens.
+ */
+export interface ServerContext {
+  transport: Transport;
+  clock: ServerClock;
+  /** The metadata, from the cache when there is one; a stale cache is refreshed in the background. */
+  metadata(): Promise<AuthorizationServer>;
+  /** Stores the metadata with the clock (after the clock moved on evidence other than a response's Date). */
+  saveMetadata(): Promise<unknown> | undefined;
+  /** The DPoP handle when `dpop` is on, else undefined; `create` makes the key pair if there is none. */
+  dpop(create?: boolean): Promise<DPoPHandle | undefined>;
+  /** True when the DPoP key pair survives the login redirect (it is in IndexedDB). */
+  readonly dpopKeyKept: boolean;
+  /** Forgets the DPoP key pair, here and in storage, so the next login binds its tokens to a new one. */
+  forgetDpopKey(fromStorage: boolean): Promise<void>;
+  /** Loads the cached metadata and clock at start-up. */
+  restore(): Promise<void>;
+}
+
+/**
+ * Creates the server context of one client. `baseFetch` is captured before the app may replace
+ * `globalThis.fetch`, so the SDK's own requests never go through its interceptor.
+ */
+export function createServerContext(config: ResolvedConfig, durable: Store, baseFetch: typeof fetch): ServerContext {
+  const clock: ServerClock = { skew: 0 };
+  const transport: Transport = {
+    fetch: clockedFetch(baseFetch, clock, () => void saveMetadata()),
+    timeoutMs: config.requestTimeoutMs,
+    clock,
+  };
+
+  let metadata: CachedMetadata | undefined;
+  let metadataRequest: Promise<CachedMetadata> | undefined;
+  // The server's clock is kept with its metadata. A refused write has been reported by
+  // the store, and costs no more than fetching them again on another page.
+  function saveMetadata(): Promise<unknown> | undefined {
+    return metadata && durable.setMany([[METADATA_KEY, { ...metadata, skew: clock.skew }]]).catch(() => undefined);
+  }
+  function refetchMetadata(): Promise<CachedMetadata> {
+    metadataRequest ??= fetchMetadata(config.issuer, transport, config.discoveryUrl)
+      .then(async (fetched) => {
+        metadata = fetched;
+        await saveMetadata();
+        return fetched;
+      })
+      .finally(() => {
+        metadataRequest = undefined;
+      });
+    return metadataRequest;
+  }
+
+  let dpopKeys: DpopKeys | undefined;
+  let dpopHandle: DPoPHandle | undefined;
+  let handleSkew = 0;
+
+  return {
+    transport,
+    clock,
+    async metadata() {
+      if (!metadata) return (await refetchMetadata()).as;
+      if (isStale(metadata)) void refetchMetadata().catch(() => undefined);
+      return metadata.as;
+    },
+    saveMetadata,
+    async dpop(create = false) {
+      if (!config.dpop) return undefined;
+      dpopKeys ??= await loadDpopKeys(durable, config.namespace, create);
+      // Proofs carry the server's time, fixed when the handle is made: a moved clock makes a new one.
+      if (dpopKeys && (!dpopHandle || handleSkew !== clock.skew)) {
+        handleSkew = clock.skew;
+        dpopHandle = createDpopHandle(dpopKeys.keys, handleSkew);
+      }
+      return dpopHandle;
+    },
+    get dpopKeyKept() {
+      return dpopKeys?.kept ?? false;
+    },
+    async forgetDpopKey(fromStorage) {
+      dpopKeys = dpopHandle = undefined;
+      if (fromStorage && config.dpop) await deleteDpopKeys(durable);
+    },
+    async restore() {
+      const [cached] = await durable.getMany([METADATA_KEY]);
+      // Metadata the app gave is never fetched, cached or stale.
+      metadata = config.metadata ? { as: config.metadata, fetchedAt: Infinity } : readCachedMetadata(cached, config.issuer);
+      // Kept with the metadata, also when the app gave the metadata (such a record is never read as metadata).
+      clock.skew = Number((cached as CachedMetadata | undefined)?.skew) || 0;
+    },
+  };
+}
