@@ -104,7 +104,7 @@ export async function beginLogin(
   if (options.prompt) url.searchParams.set('prompt', options.prompt);
   if (options.loginHint) url.searchParams.set('login_hint', options.loginHint);
   if (options.dpopJkt) url.searchParams.set('dpop_jkt', options.dpopJkt);
-  for (const resource of config.resource) url.searchParams.append('resource', resource);
+  for (const resource of config.requestedResources) url.searchParams.append('resource', resource);
   const maxAgeParam = url.searchParams.get('max_age');
   const maxAge = maxAgeParam === null ? undefined : Number(maxAgeParam);
   if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) {

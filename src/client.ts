@@ -1,6 +1,6 @@
 import { beginLogin, type LoginOptions, type PendingStores } from './authorize.js';
 import type { UserClaims } from './claims.js';
-import { resolveConfig, type OAuthClientOptions } from './config.js';
+import { audienceOf, resolveConfig, type OAuthClientOptions } from './config.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import { createEmitter, type OAuthEventListener } from './events.js';
 import { createAuthorizedFetch } from './fetch.js';
@@ -29,11 +29,15 @@ export interface Client<Claims extends UserClaims = UserClaims> {
    * same result without a second code exchange.
    */
   handleRedirect(url?: string): Promise<RedirectResult | null>;
-  /** A valid access token; refreshes when needed. Rejects with `login_required` without a session. */
-  getAccessToken(): Promise<string>;
+  /**
+   * A valid access token; refreshes when needed. With `resource`, the token of the API in `apis`
+   * that has that resource (got with the refresh token on first use). Rejects with
+   * `login_required` without a session, `invalid_config` for a resource no API has.
+   */
+  getAccessToken(options?: { resource?: string }): Promise<string>;
   /** Ends the session in every tab, revokes the refresh token, then the server's logout unless `localOnly`. */
   logout(options?: LogoutOptions): Promise<void>;
-  /** `fetch` that adds the token for `apiOrigins` only. */
+  /** `fetch` that adds each API origin's token (`apiOrigins`, `apis`), and no token anywhere else. */
   fetch: typeof fetch;
   /** Wraps another `fetch` the same way (default: `globalThis.fetch`). */
   wrapFetch(fetchImpl?: typeof fetch): typeof fetch;
@@ -90,11 +94,11 @@ async function create(options: OAuthClientOptions): Promise<Client> {
   };
 
   const tokenSource = {
-    async getAccessToken() {
+    async getAccessToken(origin: string) {
       live();
-      return session.getAccessToken();
+      return session.getAccessToken(config.audiences.get(origin));
     },
-    renewAfterRejection: (rejected: string) => session.renewAfterRejection(rejected),
+    renewAfterRejection: (rejected: string, origin: string) => session.renewAfterRejection(rejected, config.audiences.get(origin)),
     dpop: () => server.dpop(),
   };
   const wrapFetch = (fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) =>
@@ -127,8 +131,9 @@ async function create(options: OAuthClientOptions): Promise<Client> {
       return handleRedirect(href);
     },
 
-    async getAccessToken() {
-      return (await tokenSource.getAccessToken()).token;
+    async getAccessToken(tokenOptions: { resource?: string } = {}) {
+      live();
+      return (await session.getAccessToken(audienceOf(config, tokenOptions.resource))).token;
     },
 
     async logout(logoutOptions: LogoutOptions = {}) {

@@ -16,8 +16,14 @@ export interface OAuthClientOptions {
   scope?: string;
   /** Where the server sends the user after `logout()` (default: none; the server shows its own page). */
   postLogoutRedirectUri?: string;
-  /** Exact origins that may receive the access token (default: the page's own origin). */
+  /** Exact origins that may receive the default access token (default: the page's own origin, unless `apis` is given). */
   apiOrigins?: string[];
+  /**
+   * APIs by exact origin (default: none). An API with a `resource` gets an access token of its own,
+   * audience-restricted to that resource (RFC 8707) and, with `scope`, down-scoped to it; one
+   * without gets the default token, as in `apiOrigins`. No API ever receives another API's token.
+   */
+  apis?: Record<string, ApiOptions>;
   /** RFC 8707 resource indicator(s) sent with the authorization and token requests (default: none). */
   resource?: string | string[];
   /** Where the session is kept (default: `'indexeddb'`). `'memory'` ends the session on reload. */
@@ -41,6 +47,21 @@ export interface OAuthClientOptions {
   metadata?: Partial<AuthorizationServer>;
 }
 
+/** One API of the `apis` option. */
+export interface ApiOptions {
+  /** The RFC 8707 resource indicator(s) its token is for, e.g. `'https://api.example.com/'` (default: the default token). */
+  resource?: string | string[];
+  /** Space-separated scopes its token is limited to (default: all the grant's scopes for that resource). */
+  scope?: string;
+}
+
+/** The token one API gets: for `resource`, limited to `scope`; `key` names it in the session record. */
+export interface Audience {
+  key: string;
+  resource: string[];
+  scope?: string;
+}
+
 /** Options after validation, with defaults applied. The caller's object is never changed. */
 export interface ResolvedConfig {
   issuer: URL;
@@ -48,8 +69,14 @@ export interface ResolvedConfig {
   redirectUri: string;
   scope: string;
   postLogoutRedirectUri?: string;
+  /** Every origin that receives a token: `apiOrigins` and the keys of `apis`. */
   apiOrigins: ReadonlySet<string>;
+  /** The APIs with a token of their own, by origin. */
+  audiences: ReadonlyMap<string, Audience>;
+  /** The default token's resource indicators. */
   resource: string[];
+  /** Every resource the login asks for: the default token's and each API's (RFC 8707 section 2.1). */
+  requestedResources: string[];
   storage: StorageKind;
   refreshLeewaySeconds: number;
   requestTimeoutMs: number;
@@ -82,22 +109,59 @@ function pageOrigin(): string | undefined {
   return typeof location === 'undefined' ? undefined : location.origin;
 }
 
-function parseOrigins(value: unknown): Set<string> {
+function parseOrigin(field: string, entry: unknown): string {
+  const url = parseUrl(field, entry);
+  // An entry with a path or query would suggest prefix matching, which this SDK never does.
+  if (url.origin !== (entry as string).replace(/\/$/, '')) {
+    throw invalid(field, `must hold origins only (scheme://host[:port]), got "${entry}"; did you mean "${url.origin}"?`);
+  }
+  return url.origin;
+}
+
+function parseOrigins(value: unknown, hasApis: boolean): Set<string> {
   if (value === undefined) {
     const own = pageOrigin();
-    return new Set(own ? [own] : []);
+    return new Set(own && !hasApis ? [own] : []);
   }
   if (!Array.isArray(value)) throw invalid('apiOrigins', 'must be an array of origins like "https://api.example.com"');
-  const origins = new Set<string>();
-  for (const entry of value) {
-    const url = parseUrl('apiOrigins', entry);
-    // An entry with a path or query would suggest prefix matching, which this SDK never does.
-    if (url.origin !== entry.replace(/\/$/, '')) {
-      throw invalid('apiOrigins', `must hold origins only (scheme://host[:port]), got "${entry}"; did you mean "${url.origin}"?`);
-    }
-    origins.add(url.origin);
+  return new Set(value.map((entry) => parseOrigin('apiOrigins', entry)));
+}
+
+function parseResources(field: string, value: unknown): string[] {
+  const list = value === undefined ? [] : [value].flat();
+  for (const resource of list) {
+    const url = parseUrl(field, resource);
+    if (url.hash) throw invalid(field, `must not have a fragment (RFC 8707), got "${resource}"`);
   }
-  return origins;
+  return list as string[];
+}
+
+function parseScope(field: string, value: unknown): string {
+  if (typeof value !== 'string' || value.trim() === '') throw invalid(field, 'must be a space-separated string of scopes');
+  return value.trim().split(/\s+/).join(' ');
+}
+
+/** The APIs with a token of their own, by origin; the others join `origins`, which get the default token. */
+function parseApis(value: unknown, origins: Set<string>): Map<string, Audience> {
+  const audiences = new Map<string, Audience>();
+  if (value === undefined) return audiences;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw invalid('apis', 'must be an object of origins, e.g. { "https://api.example.com": { resource: "https://api.example.com/" } }');
+  }
+  for (const [entry, api] of Object.entries(value as Record<string, ApiOptions>)) {
+    const origin = parseOrigin('apis', entry);
+    const field = `apis["${entry}"]`;
+    if (typeof api !== 'object' || api === null) throw invalid(field, 'must be an object like { resource, scope }');
+    const resource = parseResources(`${field}.resource`, api.resource);
+    const scope = api.scope === undefined ? undefined : parseScope(`${field}.scope`, api.scope);
+    if (resource.length === 0) {
+      if (scope) throw invalid(field, 'has a "scope" but no "resource"; a scope needs the resource its token is for');
+      origins.add(origin);
+    } else {
+      audiences.set(origin, { key: `${resource.join(' ')}#${scope ?? ''}`, resource, scope });
+    }
+  }
+  return audiences;
 }
 
 function nonNegativeNumber(field: string, value: unknown, fallback: number): number {
@@ -123,13 +187,15 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
     options.postLogoutRedirectUri === undefined
       ? undefined
       : parseUrl('postLogoutRedirectUri', options.postLogoutRedirectUri).href;
-  const scope = options.scope ?? 'openid';
-  if (typeof scope !== 'string' || scope.trim() === '') throw invalid('scope', 'must be a space-separated string of scopes');
-  const resourceList = options.resource === undefined ? [] : [options.resource].flat();
-  for (const resource of resourceList) {
-    const url = parseUrl('resource', resource);
-    if (url.hash) throw invalid('resource', `must not have a fragment (RFC 8707), got "${resource}"`);
+  const resource = parseResources('resource', options.resource);
+  const apiOrigins = parseOrigins(options.apiOrigins, options.apis !== undefined);
+  const audiences = parseApis(options.apis, apiOrigins);
+  for (const origin of audiences.keys()) {
+    if (apiOrigins.has(origin)) throw invalid('apis', `gives "${origin}" a resource, but "apiOrigins" also lists it; name it in one place`);
   }
+  // The login asks for every scope an API's token is limited to, so the refresh can narrow to it.
+  const scopes = new Set(parseScope('scope', options.scope ?? 'openid').split(' '));
+  for (const audience of audiences.values()) for (const scope of audience.scope?.split(' ') ?? []) scopes.add(scope);
   const storage = options.storage ?? 'indexeddb';
   if (storage !== 'indexeddb' && storage !== 'memory') throw invalid('storage', `must be "indexeddb" or "memory", got "${String(storage)}"`);
   if (options.dpop !== undefined && typeof options.dpop !== 'boolean') throw invalid('dpop', 'must be true or false');
@@ -142,10 +208,12 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
     issuer,
     clientId: options.clientId,
     redirectUri,
-    scope: scope.trim().split(/\s+/).join(' '),
+    scope: [...scopes].join(' '),
     postLogoutRedirectUri,
-    apiOrigins: parseOrigins(options.apiOrigins),
-    resource: resourceList,
+    apiOrigins: new Set([...apiOrigins, ...audiences.keys()]),
+    audiences,
+    resource,
+    requestedResources: [...new Set([...resource, ...[...audiences.values()].flatMap((audience) => audience.resource)])],
     storage,
     refreshLeewaySeconds: nonNegativeNumber('refreshLeewaySeconds', options.refreshLeewaySeconds, 30),
     requestTimeoutMs,
@@ -154,4 +222,17 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
     metadata: options.metadata && checkEndpoints({ ...options.metadata, issuer: options.issuer }, issuer, 'option "metadata"', 'invalid_config'),
     namespace: `spa-oauth:${issuer.href}:${options.clientId}`,
   };
+}
+
+/**
+ * The API whose token has `resource`, or undefined for the default token (no resource, or one of
+ * the `resource` option's); `invalid_config` for a resource no API has.
+ */
+export function audienceOf(config: ResolvedConfig, resource?: string): Audience | undefined {
+  if (resource === undefined || config.resource.includes(resource)) return undefined;
+  for (const audience of config.audiences.values()) if (audience.resource.includes(resource)) return audience;
+  throw new OAuthError(
+    'invalid_config',
+    `getAccessToken({ resource: "${resource}" }): no API in the "apis" option has this resource; add it there, e.g. apis: { "https://api.example.com": { resource: "${resource}" } }`,
+  );
 }

@@ -8,10 +8,10 @@ import {
 } from 'oauth4webapi';
 import type { AccessToken } from './session.js';
 
-/** What the interceptor needs from the session: a token from memory, and a renewal after a 401. */
+/** What the interceptor needs from the session: the token for an API origin, and a renewal after a 401. */
 export interface TokenSource {
-  getAccessToken(): Promise<AccessToken>;
-  renewAfterRejection(rejected: string): Promise<AccessToken>;
+  getAccessToken(origin: string): Promise<AccessToken>;
+  renewAfterRejection(rejected: string, origin: string): Promise<AccessToken>;
   dpop(): Promise<DPoPHandle | undefined>;
 }
 
@@ -34,7 +34,7 @@ function wantsRetry(challenge: WWWAuthenticateChallengeError): boolean {
 }
 
 /**
- * Wraps `fetchImpl` so requests to `apiOrigins` carry the access token (and a DPoP proof when the
+ * Wraps `fetchImpl` so requests to `apiOrigins` carry that origin's access token (and a DPoP proof when the
  * token is DPoP-bound). Requests anywhere else, or that already have an `Authorization` header,
  * go out exactly as given, without waiting on the session. A request that carries a token does
  * not follow redirects (an `opaqueredirect` response) unless `init.redirect` says otherwise.
@@ -71,7 +71,7 @@ export function createAuthorizedFetch(
     }
     if (!apiOrigins.has(url.origin) || hasAuthorization(input, init)) return fetchImpl(input, init);
 
-    const token = await source.getAccessToken();
+    const token = await source.getAccessToken(url.origin);
     const request = new Request(input, init);
     // A redirect would carry the DPoP proof (and, same-origin, the token) to wherever the API
     // points; only an app that asks for it by name follows one.
@@ -83,7 +83,7 @@ export function createAuthorizedFetch(
     if (first instanceof Response) return first;
     if (!spare || !wantsRetry(first)) return first.response;
 
-    const next = isDPoPNonceError(first) ? token : await source.renewAfterRejection(token.token);
+    const next = isDPoPNonceError(first) ? token : await source.renewAfterRejection(token.token, url.origin);
     const second = await send(spare, url, next, redirect);
     return second instanceof Response ? second : second.response;
   };

@@ -2,9 +2,14 @@ import type { UserClaims } from './claims.js';
 import type { Store } from './store.js';
 import type { TokenSet } from './token.js';
 
+/** An access token of one API (`apis` with a `resource`), got with the session's refresh token. */
+export type ApiToken = Pick<TokenSet, 'accessToken' | 'tokenType' | 'expiresAt' | 'lifetimeSeconds'>;
+
 /** The stored session: one IndexedDB record, written in one transaction. */
 export interface Session extends Omit<TokenSet, 'claims' | 'scope'> {
   v: 1;
+  /** The APIs' own access tokens, by audience key; all come from the one refresh token above. */
+  apiTokens?: Record<string, ApiToken>;
   user: UserClaims | null;
   /** The `state` and `returnTo` of the login that made this session, to recognise its callback URL loaded again. */
   loginState?: string;
@@ -23,7 +28,8 @@ function isSession(value: unknown): value is Session {
     Number.isFinite(s.expiresAt) &&
     Number.isFinite(s.lifetimeSeconds) &&
     (s.refreshToken === undefined || typeof s.refreshToken === 'string') &&
-    (s.user === null || typeof s.user === 'object')
+    (s.user === null || typeof s.user === 'object') &&
+    (s.apiTokens === undefined || typeof s.apiTokens === 'object')
   );
 }
 
@@ -49,14 +55,15 @@ export function openSessionRecord(store: Store, tokenType: Session['tokenType'])
 
     /**
      * Compare-and-set in one transaction: replaces the stored session with `next` (undefined
-     * deletes it) only while it is still the one with the access token `expected`, which changes
-     * at every login and refresh. Resolves to true when it was; otherwise to what is stored
+     * deletes it) only while it is still `expected`: the same access and refresh token, one of
+     * which changes at every login and refresh (an API's refresh rotates the refresh token). Resolves to true when it was; otherwise to what is stored
      * instead (another tab's login, or null after a logout). Rejects only when IndexedDB failed
      * while the record still matched (or could not be read).
      */
-    async swap(expected: string, next?: Session): Promise<true | Session | null> {
+    async swap(expected: Session, next?: Session): Promise<true | Session | null> {
       let found: unknown = UNREAD;
-      const matches = (value: unknown) => isSession(value) && value.accessToken === expected;
+      const matches = (value: unknown) =>
+        isSession(value) && value.accessToken === expected.accessToken && value.refreshToken === expected.refreshToken;
       try {
         await store.update(KEY, (old) => {
           found = old;

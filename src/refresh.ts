@@ -6,11 +6,11 @@ import {
   revocationRequest,
   type Client,
 } from 'oauth4webapi';
-import type { ResolvedConfig } from './config.js';
+import type { Audience, ResolvedConfig } from './config.js';
 import { requestOptions } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { LogoutReason } from './events.js';
-import type { SessionRecord, Session } from './record.js';
+import type { ApiToken, Session, SessionRecord } from './record.js';
 import type { ServerContext } from './server.js';
 import { exchangeTokens, type TokenSet } from './token.js';
 import { now } from './util.js';
@@ -18,13 +18,16 @@ import { now } from './util.js';
 // However short the tokens (expires_in 0 or 1), automatic refreshes are at least this far apart.
 export const MIN_REFRESH_INTERVAL_MS = 10_000;
 
-export const issuedAt = (s: Session) => s.expiresAt - s.lifetimeSeconds * 1000;
+export const issuedAt = (s: ApiToken) => s.expiresAt - s.lifetimeSeconds * 1000;
 
 /** How long before expiry a token is refreshed: the configured leeway, at most half its lifetime. */
-export const leewayMs = (s: Session, config: ResolvedConfig) => Math.min(config.refreshLeewaySeconds, s.lifetimeSeconds / 2) * 1000;
+export const leewayMs = (s: ApiToken, config: ResolvedConfig) => Math.min(config.refreshLeewaySeconds, s.lifetimeSeconds / 2) * 1000;
 
 /** True while `s` has more than the refresh leeway left. */
-export const isFresh = (s: Session, config: ResolvedConfig) => now() < s.expiresAt - leewayMs(s, config);
+export const isFresh = (s: ApiToken, config: ResolvedConfig) => now() < s.expiresAt - leewayMs(s, config);
+
+/** The access token `audience` gets from session `s`: the API's own, or (no audience) the default one. */
+export const tokenOf = (s: Session, audience?: Audience): ApiToken | undefined => (audience ? s.apiTokens?.[audience.key] : s);
 
 /** What the refresh needs: the client's settings, the server, and the stored record. */
 export interface RefreshContext {
@@ -52,14 +55,18 @@ export type RefreshOutcome =
 export const endedElsewhere = () => new OAuthError('login_required', 'the session was ended in another tab; call login()');
 
 /**
- * Refreshes the session whose access token `stale` has run down. Runs under the cross-tab lock
- * (the caller takes it): re-reads the stored record, since another tab may have refreshed
- * already; else presents the refresh token and writes the result by compare-and-set. Errors that
- * keep the session (network, 5xx, storage) are thrown; the outcome says everything else.
+ * Refreshes the access token of `audience` (default: the default token), whose value `stale`
+ * has run down (undefined: an API's token not got yet). Runs under the cross-tab lock (the
+ * caller takes it), whatever the audience, since every refresh rotates the one refresh token:
+ * re-reads the stored record, as another tab may have refreshed already; else presents the
+ * refresh token (with the API's `resource` and `scope`, RFC 8707 section 2.2) and writes the
+ * rotated refresh token and the new access token together by compare-and-set. Errors that keep
+ * the session (network, 5xx, storage) are thrown; the outcome says everything else.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6749.html#section-6
+ * @see https://www.rfc-editor.org/rfc/rfc8707.html#section-2.2
  */
-export async function refreshUnderLock(ctx: RefreshContext, stale: string): Promise<RefreshOutcome> {
+export async function refreshUnderLock(ctx: RefreshContext, stale: string | undefined, audience?: Audience): Promise<RefreshOutcome> {
   const { config, server, client, record } = ctx;
   // The store fails only with OAuthErrors (storage_unavailable).
   const onDisk = await record.read();
@@ -67,12 +74,19 @@ export async function refreshUnderLock(ctx: RefreshContext, stale: string): Prom
   if (!stored || !onDisk) return { type: 'ended', reason: 'other_tab', error: endedElsewhere() };
   // Another tab may have refreshed while this one waited for the lock (and however short its
   // token's life, a refresh that recent is not repeated).
-  if (stored.accessToken !== stale && (isFresh(stored, config) || now() < issuedAt(stored) + MIN_REFRESH_INTERVAL_MS)) {
+  const held = tokenOf(stored, audience);
+  if (held && held.accessToken !== stale && (isFresh(held, config) || now() < issuedAt(held) + MIN_REFRESH_INTERVAL_MS)) {
     return { type: 'current', session: stored };
+  }
+  if (audience && !stored.refreshToken) {
+    throw new OAuthError(
+      'login_required',
+      `the server issued no refresh token, so no token of its own can be got for resource "${audience.resource.join(' ')}"; ask for scope "offline_access" and call login()`,
+    );
   }
   if (!stored.refreshToken) {
     if (now() < stored.expiresAt) return { type: 'current', session: stored };
-    await record.swap(onDisk.accessToken).catch(() => undefined);
+    await record.swap(onDisk).catch(() => undefined);
     return {
       type: 'ended',
       reason: 'expired',
@@ -93,7 +107,10 @@ export async function refreshUnderLock(ctx: RefreshContext, stale: string): Prom
         refreshTokenGrantRequest(as, client, None(), stored.refreshToken!, {
           ...requestOptions(config.issuer, server.transport),
           DPoP: dpop,
-          additionalParameters: config.resource.map((resource) => ['resource', resource]),
+          additionalParameters: [
+            ...(audience ?? config).resource.map((resource) => ['resource', resource]),
+            ...(audience?.scope ? [['scope', audience.scope]] : []),
+          ],
         }),
       (response) => processRefreshTokenResponse(as, client, response),
       { action: `the refresh at ${as.token_endpoint}`, dpop },
@@ -104,7 +121,7 @@ export async function refreshUnderLock(ctx: RefreshContext, stale: string): Prom
     // token endpoint (a 4xx: invalid_grant, or a server that says so with another code or no
     // body) ends the session; failures before the request was sent keep it.
     if (!sent || error.retryable || !(error.status! >= 400)) throw error;
-    await record.swap(onDisk.accessToken).catch(() => undefined);
+    await record.swap(onDisk).catch(() => undefined);
     return {
       type: 'ended',
       reason: 'invalid_grant',
@@ -117,23 +134,26 @@ export async function refreshUnderLock(ctx: RefreshContext, stale: string): Prom
   }
   // OIDC Core 12.2: a refreshed ID token must be about the same user.
   if (tokens.claims && stored.user && tokens.claims.sub !== stored.user.sub) {
-    await record.swap(onDisk.accessToken).catch(() => undefined);
+    await record.swap(onDisk).catch(() => undefined);
     const error = new OAuthError('invalid_response', 'the refresh returned an ID token with another "sub"; call login()');
     return { type: 'ended', reason: 'invalid_grant', error, refusal: error };
   }
-  const next: Session = {
-    ...stored,
+  const token: ApiToken = {
     accessToken: tokens.accessToken,
     tokenType: tokens.tokenType,
     expiresAt: tokens.expiresAt,
     lifetimeSeconds: tokens.lifetimeSeconds,
+  };
+  const next: Session = {
+    ...stored,
+    ...(audience ? { apiTokens: { ...stored.apiTokens, [audience.key]: token } } : token),
     refreshToken: tokens.refreshToken ?? stored.refreshToken,
     idToken: tokens.idToken ?? stored.idToken,
     user: tokens.claims ?? stored.user,
   };
   let found: true | Session | null;
   try {
-    found = await record.swap(onDisk.accessToken, next);
+    found = await record.swap(onDisk, next);
   } catch {
     // The old refresh token is spent at the server, so losing the new one would end the session
     // at the next refresh: the caller keeps it in this tab and says so.

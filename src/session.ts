@@ -1,9 +1,9 @@
 import type { UserClaims } from './claims.js';
-import type { ResolvedConfig } from './config.js';
+import type { Audience, ResolvedConfig } from './config.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { Emitter, LogoutReason } from './events.js';
-import { openSessionRecord, type Session } from './record.js';
-import { isFresh, issuedAt, leewayMs, MIN_REFRESH_INTERVAL_MS, refreshUnderLock, revokeToken, type RefreshOutcome } from './refresh.js';
+import { openSessionRecord, type ApiToken, type Session } from './record.js';
+import { isFresh, issuedAt, leewayMs, MIN_REFRESH_INTERVAL_MS, refreshUnderLock, revokeToken, tokenOf, type RefreshOutcome } from './refresh.js';
 import type { ServerContext } from './server.js';
 import { openStore, type Store } from './store.js';
 import { isPageVisible, openTabChannel, watchPage, withLock, type TabMessage } from './tabs.js';
@@ -42,7 +42,8 @@ export function createSession(deps: SessionDeps) {
   const tokenType = config.dpop ? 'dpop' : 'bearer';
   let record = openSessionRecord(deps.store, tokenType);
   let current: Session | null = null;
-  let inflight: Promise<Session> | null = null;
+  // One refresh in flight per audience ('' is the default token's) in this tab.
+  const inflight = new Map<string, Promise<Session>>();
   let failures = 0;
   // After a failed write: the access token of the stored record that the memory copy replaced.
   // That record is dead for good (its refresh token is spent): while IndexedDB still holds it,
@@ -105,13 +106,24 @@ export function createSession(deps: SessionDeps) {
     adopt(newest(await record.read().catch(() => current)));
   }
 
-  function refresh(stale: string): Promise<Session> {
-    inflight ??= withLock(lockName, () => refreshUnderLock({ config, server, client, record, newest }, stale))
-      .then(apply, (err) => Promise.reject(keep(toOAuthError(err, 'the refresh'))))
-      .finally(() => {
-        inflight = null;
-      });
-    return inflight;
+  /** The session after refreshing `audience`'s token `stale`, shared by every caller in this tab. */
+  function refresh(stale: string | undefined, audience?: Audience): Promise<Session> {
+    const key = audience?.key ?? '';
+    let running = inflight.get(key);
+    if (!running) {
+      // Every audience takes the one lock: each refresh rotates the same refresh token.
+      running = withLock(lockName, () => refreshUnderLock({ config, server, client, record, newest }, stale, audience))
+        .then(apply, (err) => Promise.reject(keep(toOAuthError(err, 'the refresh'))))
+        .finally(() => inflight.delete(key));
+      inflight.set(key, running);
+    }
+    return running;
+  }
+
+  /** `audience`'s token after a refresh; a session another tab's login stored may still lack it. */
+  async function refreshed(stale: string | undefined, audience?: Audience): Promise<ApiToken> {
+    const token = tokenOf(await refresh(stale, audience), audience);
+    return token ?? tokenOf(await refresh(undefined, audience), audience)!;
   }
 
   /** Makes what a refresh did this tab's state; throws when the session is over. */
@@ -203,27 +215,30 @@ export function createSession(deps: SessionDeps) {
     },
 
     /**
-     * The access token from memory while it has more than the leeway left; otherwise one
-     * refresh shared by every caller in this tab and, through the lock, every tab.
+     * The access token of `audience` (default: the default token) from memory while it has more
+     * than the leeway left; otherwise one refresh shared by every caller in this tab and, through
+     * the lock, every tab.
      */
-    async getAccessToken(): Promise<AccessToken> {
-      const session = current;
-      if (!session) throw new OAuthError('login_required', 'no session: call login() first');
-      if (isFresh(session, config)) return toAccessToken(session);
+    async getAccessToken(audience?: Audience): Promise<AccessToken> {
+      if (!current) throw new OAuthError('login_required', 'no session: call login() first');
+      const token = tokenOf(current, audience);
+      if (token && isFresh(token, config)) return toAccessToken(token);
       try {
-        return toAccessToken(await refresh(session.accessToken));
+        return toAccessToken(await refreshed(token?.accessToken, audience));
       } catch (err) {
         // A failed refresh (network, 5xx) does not void a token that is still valid.
-        if ((err as OAuthError).retryable && current && now() < current.expiresAt) return toAccessToken(current);
+        const still = current && tokenOf(current, audience);
+        if ((err as OAuthError).retryable && still && now() < still.expiresAt) return toAccessToken(still);
         throw err;
       }
     },
 
     /** After an API rejected `rejected`: a refresh, unless another call or tab already replaced it. */
-    async renewAfterRejection(rejected: string): Promise<AccessToken> {
+    async renewAfterRejection(rejected: string, audience?: Audience): Promise<AccessToken> {
       if (!current) throw new OAuthError('login_required', 'no session: call login() first');
-      if (current.accessToken !== rejected) return toAccessToken(current);
-      return toAccessToken(await refresh(rejected));
+      const token = tokenOf(current, audience);
+      if (token && token.accessToken !== rejected) return toAccessToken(token);
+      return toAccessToken(await refreshed(rejected, audience));
     },
 
     /**
@@ -253,8 +268,8 @@ export function createSession(deps: SessionDeps) {
   };
 }
 
-function toAccessToken(session: Session): AccessToken {
-  return { token: session.accessToken, scheme: session.tokenType === 'dpop' ? 'DPoP' : 'Bearer' };
+function toAccessToken(token: ApiToken): AccessToken {
+  return { token: token.accessToken, scheme: token.tokenType === 'dpop' ? 'DPoP' : 'Bearer' };
 }
 
 /** The session of one client, as `createSession` returns it. */
