@@ -13,7 +13,7 @@ import {
 import type { ResolvedConfig } from './config.js';
 import { requestOptions, type Transport } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
-import { pushAuthorizationRequest, usesPar } from './par.js';
+import { pushAuthorizationRequest } from './par.js';
 import { checkAcr } from './stepup.js';
 import type { Store } from './store.js';
 import { exchangeTokens, publicClient, type TokenSet } from './token.js';
@@ -80,6 +80,21 @@ function freshOnly(pending: unknown): PendingLogins {
 export interface PendingStores {
   durable: Store;
   tab: Store;
+}
+
+/**
+ * Whether the login pushes its parameters first: as the server requires by default, always with
+ * `par: true`, never with `par: false`. `invalid_config` when the choice cannot work with this server.
+ */
+export function usesPar(as: AuthorizationServer, config: ResolvedConfig): boolean {
+  const required = as.require_pushed_authorization_requests === true;
+  if (config.par === false && required) {
+    throw new OAuthError('invalid_config', `option "par" is false, but ${as.issuer} requires pushed authorization requests; remove "par: false"`);
+  }
+  if (config.par && !as.pushed_authorization_request_endpoint) {
+    throw new OAuthError('invalid_config', `option "par" is true, but ${as.issuer} has no "pushed_authorization_request_endpoint"; remove "par: true" or enable PAR at the server`);
+  }
+  return config.par ?? required;
 }
 
 /** What the one login builder needs besides the app's {@link LoginOptions}. */
