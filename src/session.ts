@@ -2,7 +2,7 @@ import type { UserClaims } from './claims.js';
 import type { Audience, ResolvedConfig } from './config.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { Emitter, LogoutReason } from './events.js';
-import { openSessionRecord, type ApiToken, type Session } from './record.js';
+import { openSessionRecord, who, type ApiToken, type Session } from './record.js';
 import { isFresh, issuedAt, leewayMs, MIN_REFRESH_INTERVAL_MS, refreshUnderLock, revokeToken, tokenOf, type RefreshOutcome } from './refresh.js';
 import type { ServerContext } from './server.js';
 import { openStore, type Store } from './store.js';
@@ -27,8 +27,6 @@ export interface SessionDeps {
 const MAX_BACKOFF_MS = 60_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Who a session is about: its ID token's issuer and subject. */
-const who = (s: Session) => `${s.user?.iss} ${s.user?.sub}`;
 
 /**
  * The session of one client in this tab: the memory copy for the hot path, the refresh timer,
@@ -50,6 +48,9 @@ export function createSession(deps: SessionDeps) {
   // this tab's memory wins, even when that is no session after a logout; anything else stored wins.
   let unsavedOver: string | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  // By audience key: the token a refresh after an API's 401 produced, and the last one reported refused.
+  const renewedAfterRejection = new Map<string, string>();
+  let reportedRejection: string | undefined;
   let disposed = false;
 
   const channel = openTabChannel(config.namespace, (message) => void onTabMessage(message));
@@ -129,6 +130,7 @@ export function createSession(deps: SessionDeps) {
   /** Makes what a refresh did this tab's state; throws when the session is over. */
   function apply(outcome: RefreshOutcome): Session {
     if (outcome.type === 'current') {
+      if (outcome.revoke) void revokeOrReport(outcome.revoke);
       adopt(outcome.session);
       return outcome.session;
     }
@@ -160,6 +162,17 @@ export function createSession(deps: SessionDeps) {
     schedule();
     emitter.emit({ type: 'error', error });
     return error;
+  }
+
+  /**
+   * Revokes the refresh token of `dropped`, a session `kept` replaced, when it is live and of
+   * another user (RFC 7009), best effort. Not for the same user: servers tie that user's logins
+   * in one browser to one grant or SSO session (oidc-provider reuses the grant, Keycloak's
+   * revocation ends the SSO session), so revoking would end the session just kept.
+   */
+  function dropRevoking(dropped: Session | null, kept: Session) {
+    const token = dropped?.refreshToken;
+    if (token && token !== kept.refreshToken && who(dropped!) !== who(kept)) void revokeOrReport(token);
   }
 
   function revokeOrReport(token: string) {
@@ -203,15 +216,21 @@ export function createSession(deps: SessionDeps) {
       };
       // Under the refresh lock: a refresh in flight in another tab first stores its rotated
       // token (and sees it stored), then this login replaces that session.
-      await withLock(lockName, () => record.write(session)).catch(() => {
-        // IndexedDB refused the write (the store reported it): from now on this session lives in
-        // the page's memory, as when IndexedDB cannot be opened.
-        record = openSessionRecord(openStore('memory', config.namespace), tokenType);
-        return record.write(session);
-      });
+      const replaced = await withLock(lockName, () =>
+        record.replace(session).catch(async () => {
+          // IndexedDB refused the write (the store reported it): from now on this session lives
+          // in the page's memory, as when IndexedDB cannot be opened. The previous session must
+          // not outlive this login, in the other tabs or after a reload.
+          await record.remove().catch(() => undefined);
+          record = openSessionRecord(openStore('memory', config.namespace), tokenType);
+          return record.replace(session);
+        }),
+      );
       failures = 0;
+      const previous = current;
       adopt(session, 'user', undefined, true);
       channel.post({ type: 'login' });
+      for (const dropped of new Set([replaced, previous])) dropRevoking(dropped, session);
     },
 
     /**
@@ -233,12 +252,33 @@ export function createSession(deps: SessionDeps) {
       }
     },
 
-    /** After an API rejected `rejected`: a refresh, unless another call or tab already replaced it. */
-    async renewAfterRejection(rejected: string, audience?: Audience): Promise<AccessToken> {
+    /**
+     * After an API at `origin` rejected `rejected`: a refresh, unless another call or tab already
+     * replaced it. Undefined when `rejected` itself came from such a refresh: an API that refuses
+     * fresh tokens too (wrong audience, its clock off) would turn every call into a refresh, so it
+     * gets none, and one `token_rejected` error event per token.
+     */
+    async renewAfterRejection(rejected: string, origin: string, audience?: Audience): Promise<AccessToken | undefined> {
       if (!current) throw new OAuthError('login_required', 'no session: call login() first');
       const token = tokenOf(current, audience);
       if (token && token.accessToken !== rejected) return toAccessToken(token);
-      return toAccessToken(await refreshed(rejected, audience));
+      const key = audience?.key ?? '';
+      if (renewedAfterRejection.get(key) === rejected) {
+        if (reportedRejection !== rejected) {
+          reportedRejection = rejected;
+          emitter.emit({
+            type: 'error',
+            error: new OAuthError(
+              'token_rejected',
+              `the API at ${origin} refused a freshly refreshed access token too; no refresh is made for its 401s until the token changes. Check the audience (resource) it expects and its clock`,
+            ),
+          });
+        }
+        return undefined;
+      }
+      const next = await refreshed(rejected, audience);
+      renewedAfterRejection.set(key, next.accessToken);
+      return toAccessToken(next);
     },
 
     /**
@@ -247,12 +287,19 @@ export function createSession(deps: SessionDeps) {
      */
     async end(reason: LogoutReason): Promise<{ idToken?: string }> {
       const ended = current ?? (await record.read().catch(() => null));
-      // A failed delete must not keep the user signed in here: memory and the other tabs go first.
+      // A failed delete must not keep the user signed in here: memory goes first.
       adopt(null, reason);
-      await record.remove().catch((cause) =>
-        emitter.emit({ type: 'error', error: new OAuthError('storage_unavailable', 'the session could not be removed from IndexedDB and may come back on the next reload; clear the site data to be sure', { cause }) }),
-      );
-      channel.post({ type: 'logout' });
+      // By compare-and-set: a login another tab stored since this tab last heard (perhaps of
+      // another user) is not this logout's to delete, nor the other tabs' to drop.
+      const remove = (s: Session) =>
+        record.swap(s).catch((cause) => {
+          emitter.emit({ type: 'error', error: new OAuthError('storage_unavailable', 'the session could not be removed from IndexedDB and may come back on the next reload; clear the site data to be sure', { cause }) });
+          return true as const;
+        });
+      let found = ended ? await remove(ended) : null;
+      // The record a failed write left behind (its refresh token spent) is this session too.
+      if (found !== true && found !== null && found.accessToken === unsavedOver) found = await remove(found);
+      if (found === true || found === null) channel.post({ type: 'logout' });
       const token = ended?.refreshToken ?? ended?.accessToken;
       if (token) await revokeOrReport(token);
       return { idToken: ended?.idToken };

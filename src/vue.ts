@@ -81,7 +81,7 @@ export function useOAuth<Claims extends object = UserClaims>(): UseOAuthResult<C
  * A vue-router navigation guard: waits for the login callback to be handled, lets the
  * navigation through when signed in, else starts `login()` with `returnTo` the target route and
  * cancels it. It cancels without a login while the app is already leaving (its own `login()`, or
- * `logout()` towards the server) and after a failed login (`error` is set).
+ * `logout()` towards the server) and after a failed login (until one succeeds); other errors do not stop it.
  * `router.beforeEach(authGuard)`, or `(to) => to.meta.public || authGuard(to)`.
  */
 export async function authGuard(to: { fullPath: string }): Promise<boolean> {
@@ -98,7 +98,8 @@ export async function authGuard(to: { fullPath: string }): Promise<boolean> {
   }
   if (state.status === 'signed-in') return true;
   if (store.mayLogin()) {
-    await store.actions.login({ returnTo: (router()?.options.history.base ?? '') + to.fullPath }).catch(store.report);
+    // A failure is in `error` already (the action puts it there).
+    await store.actions.login({ returnTo: (router()?.options.history.base ?? '') + to.fullPath }).catch(() => undefined);
   }
   return false;
 }
