@@ -86,7 +86,8 @@ export async function refreshUnderLock(ctx: RefreshContext, stale: string | unde
   }
   if (!stored.refreshToken) {
     if (now() < stored.expiresAt) return { type: 'current', session: stored };
-    await record.swap(onDisk).catch(() => undefined);
+    const found = await record.swap(onDisk).catch(() => true as const);
+    if (found !== true && found) return { type: 'current', session: found };
     return {
       type: 'ended',
       reason: 'expired',
@@ -121,7 +122,9 @@ export async function refreshUnderLock(ctx: RefreshContext, stale: string | unde
     // token endpoint (a 4xx: invalid_grant, or a server that says so with another code or no
     // body) ends the session; failures before the request was sent keep it.
     if (!sent || error.retryable || !(error.status! >= 400)) throw error;
-    await record.swap(onDisk).catch(() => undefined);
+    // By compare-and-set: another tab's login since the read is not this refusal's to end.
+    const found = await record.swap(onDisk).catch(() => true as const);
+    if (found !== true && found) return { type: 'current', session: found };
     return {
       type: 'ended',
       reason: 'invalid_grant',
@@ -134,9 +137,11 @@ export async function refreshUnderLock(ctx: RefreshContext, stale: string | unde
   }
   // OIDC Core 12.2: a refreshed ID token must be about the same user.
   if (tokens.claims && stored.user && tokens.claims.sub !== stored.user.sub) {
-    await record.swap(onDisk).catch(() => undefined);
+    const revoke = tokens.refreshToken ?? stored.refreshToken;
+    const found = await record.swap(onDisk).catch(() => true as const);
+    if (found !== true && found) return { type: 'current', session: found, revoke: who(found) !== who(stored) ? revoke : undefined };
     const error = new OAuthError('invalid_response', 'the refresh returned an ID token with another "sub"; call login()');
-    return { type: 'ended', reason: 'invalid_grant', error, refusal: error, revoke: tokens.refreshToken ?? stored.refreshToken };
+    return { type: 'ended', reason: 'invalid_grant', error, refusal: error, revoke };
   }
   const token: ApiToken = {
     accessToken: tokens.accessToken,

@@ -230,7 +230,9 @@ export function createSession(deps: SessionDeps) {
       const previous = current;
       adopt(session, 'user', undefined, true);
       channel.post({ type: 'login' });
-      for (const dropped of new Set([replaced, previous])) dropRevoking(dropped, session);
+      // The stored session and this tab's may differ (another tab's login not heard of yet).
+      dropRevoking(replaced, session);
+      if (previous?.refreshToken !== replaced?.refreshToken) dropRevoking(previous, session);
     },
 
     /**
