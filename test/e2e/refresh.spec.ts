@@ -167,6 +167,8 @@ test('a refreshed session that cannot be written to IndexedDB is kept in the tab
   expect(await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin)).toBe(200);
   expect(stack.auth.counts.token.refresh_token).toBe(2);
   expect(stack.auth.tokenRequests().filter((r: any) => r.status !== 200)).toEqual([]);
+  // The "could not be saved" path names no token either.
+  expect(await findLeakedTokens(page, stack)).toEqual([]);
 });
 
 test('the leeway is at most half the lifetime: a 60 s token with a 3600 s leeway is used for 30 s', async ({ page, context, stack }) => {
