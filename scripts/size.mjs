@@ -73,7 +73,7 @@ export async function adapterSize(name) {
  * bundled from dist/spa-oauth.mjs as a bundler would (tree-shaken, dependencies resolved), minified
  * like the IIFE, gzipped.
  */
-export const ESM_APP = `import { createOAuthClient } from 'spa-oauth';
+export const ESM_APP = `import { createOAuthClient } from 'spa-oauth-client';
 const client = await createOAuthClient({ issuer: 'https://auth.example.com', clientId: 'app', redirectUri: location.origin + '/', apiOrigins: ['https://api.example.com'] });
 await client.handleRedirect();
 document.querySelector('#login').onclick = () => client.login();
@@ -89,7 +89,7 @@ export async function measureEsmApp() {
   ]);
   const app = {
     name: 'esm-app',
-    resolveId: (id) => (id === 'app' ? id : id === 'spa-oauth' ? new URL('../dist/spa-oauth.mjs', import.meta.url).pathname : null),
+    resolveId: (id) => (id === 'app' ? id : id === 'spa-oauth-client' ? new URL('../dist/spa-oauth.mjs', import.meta.url).pathname : null),
     load: (id) => (id === 'app' ? ESM_APP : null),
   };
   const bundle = await rollup({ input: 'app', plugins: [app, nodeResolve({ browser: true })] });
