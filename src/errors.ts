@@ -20,6 +20,7 @@ export type OAuthErrorCode =
   | 'unsupported_environment'
   | 'client_disposed'
   | 'revocation_unsupported'
+  | 'api_origin_not_listed'
   | (string & {});
 
 /** Options of {@link OAuthError}. */
