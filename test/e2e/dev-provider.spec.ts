@@ -112,6 +112,9 @@ test('the README local provider command, run as printed: its printed client is t
     const printed = provider.output();
     const snippet = /Paste into your app[^\n]*\n\n([\s\S]*?)\n\nPress Ctrl-C/.exec(printed)![1].replace(/^ {2}/gm, '');
     expect(snippet).toBe(documented);
+    // One way everywhere: the React and Vue sections create the same client, at module scope.
+    const client = documented.slice(documented.indexOf('const client'));
+    for (const section of ['React', 'Vue']) expect(new RegExp(`## ${section}\\n[\\s\\S]*?\\n## `).exec(readme)![0], section).toContain(client);
     const apiOrigin = /API:\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(printed)![1];
     for (const app of apps) serveApp(app, snippet);
     const [dev, preview] = apps;
