@@ -110,8 +110,21 @@ async function create(options: OAuthClientOptions): Promise<Client> {
       if (event) emitter.emit(event);
     },
   };
+  const toldOrigins = new Set<string>();
+  const unlisted = (origin: string) => {
+    if (toldOrigins.has(origin)) return;
+    toldOrigins.add(origin);
+    emitter.emit({
+      type: 'error',
+      error: new OAuthError(
+        'api_origin_not_listed',
+        `${origin} answered 401 to a request sent without a token: it is in neither "apiOrigins" nor "apis"; add "${origin}" to one of them if that API expects this app's access token`,
+        { status: 401 },
+      ),
+    });
+  };
   const wrapFetch = (fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) =>
-    createAuthorizedFetch(config.apiOrigins, tokenSource, fetchImpl);
+    createAuthorizedFetch(config.apiOrigins, tokenSource, fetchImpl, unlisted);
 
   return {
     get isAuthenticated() {

@@ -21,6 +21,7 @@ export type OAuthErrorCode =
   | 'client_disposed'
   | 'revocation_unsupported'
   | 'token_rejected'
+  | 'api_origin_not_listed'
   | (string & {});
 
 /** Options of {@link OAuthError}. */
