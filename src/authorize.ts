@@ -14,6 +14,7 @@ import type { ResolvedConfig } from './config.js';
 import { requestOptions, type Transport } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { Store } from './store.js';
+import type { SigninMode } from './relay.js';
 import { exchangeTokens, publicClient, type TokenSet } from './token.js';
 import { now } from './util.js';
 
@@ -25,6 +26,8 @@ interface LoginTransaction {
   maxAge?: number;
   returnTo: string;
   createdAt: number;
+  /** Where the callback lands when not in the page that started the login: a popup, an iframe, a silent redirect. */
+  mode?: SigninMode;
 }
 
 type PendingLogins = Record<string, LoginTransaction>;
@@ -81,7 +84,7 @@ export async function beginLogin(
   as: AuthorizationServer,
   config: ResolvedConfig,
   stores: PendingStores,
-  options: LoginOptions & { returnTo: string; dpopJkt?: string },
+  options: LoginOptions & { returnTo: string; dpopJkt?: string; mode?: SigninMode },
 ): Promise<URL> {
   const codeVerifier = generateRandomCodeVerifier();
   const state = newState(config);
@@ -111,7 +114,7 @@ export async function beginLogin(
     throw new OAuthError('invalid_config', `login({ params }) "max_age" must be a whole number of seconds, got "${maxAgeParam}"`);
   }
 
-  const tx: LoginTransaction = { codeVerifier, nonce, maxAge, returnTo: options.returnTo, createdAt: now() };
+  const tx: LoginTransaction = { codeVerifier, nonce, maxAge, returnTo: options.returnTo, createdAt: now(), mode: options.mode };
   const add = (pending: unknown) => ({ ...freshOnly(pending), [state]: tx });
   // A refused write has already been reported by the store; the tab keeps the login instead.
   const kept = await stores.durable.update(PENDING_KEY, add).then(() => stores.durable.persistent, () => false);

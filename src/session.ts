@@ -52,7 +52,7 @@ export function createSession(deps: SessionDeps) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let disposed = false;
 
-  const channel = openTabChannel(config.namespace, (message) => void onTabMessage(message));
+  const channel = openTabChannel(config.namespace, onTabMessage);
   const stopWatching = watchPage({
     onVisible: () => void resync(),
     onHidden: () => clearTimeout(timer),
@@ -98,7 +98,8 @@ export function createSession(deps: SessionDeps) {
   }
 
   function onTabMessage(message: TabMessage) {
-    return message.type === 'logout' ? adopt(null) : resync();
+    if (message.type === 'logout') adopt(null);
+    else if (message.type !== 'signin') void resync();
   }
 
   /** Re-reads the stored session, in case this tab missed a message while it was hidden. */
