@@ -78,6 +78,28 @@ for (const coop of [false, true]) {
   });
 }
 
+test('with COOP, popup.closed reads true while the user is still on the server page, and the login still succeeds', async ({ page, stack }) => {
+  stack.auth.setInteraction({ coop: true, loginPage: 'hold' });
+  const errors = watchErrors(page);
+  // The page's own handle on the popup, to watch what the SDK sees.
+  await page.addInitScript(() => {
+    const open = window.open.bind(window);
+    window.open = (...args: Parameters<typeof window.open>) => ((window as any).popupHandle = open(...args));
+  });
+  await openHarness(page, stack);
+
+  const popup = await clickLoginWithPopup(page);
+  await popup.waitForURL(/\/interaction\//);
+  await expect.poll(() => page.evaluate(() => (window as any).popupHandle.closed)).toBe(true);
+  expect(await outcome(page)).toBeUndefined();
+  await popup.click('#continue');
+  await waitForOutcome(page);
+
+  expect(await outcome(page)).toEqual({ ok: true });
+  expect(stack.auth.counts.token.authorization_code).toBe(1);
+  expect(errors).toEqual([]);
+});
+
 test('a popup the user closes on the server page rejects with popup_closed; a second attempt succeeds', async ({ page, stack }) => {
   stack.auth.setInteraction({ loginPage: 'hold' });
   const errors = watchErrors(page);
