@@ -122,3 +122,25 @@ test('cross-site without a session at the provider: handleRedirect() is null, no
   expect(silentRequests(requests)).toHaveLength(1);
   expect(stack.auth.counts.token.authorization_code ?? 0).toBe(0);
 });
+
+test('the demo: log in with popup, forget the local session, restore it silently', async ({ page, stack }) => {
+  const errors = watchErrors(page);
+  await page.goto(`${stack.app.origin}/`);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  const popup = page.context().waitForEvent('page');
+  await page.click('#login-popup');
+  await (await popup).waitForEvent('close');
+  await expect(page.locator('#status')).toHaveText('signed in');
+  expect(page.url()).toBe(`${stack.app.origin}/`);
+
+  await page.click('#forget-local');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  await expect(page.locator('#status')).toHaveText('signed out');
+  const navigations = recordNavigations(page);
+  await page.click('#restore');
+  await expect(page.locator('#status')).toHaveText('signed in');
+  await expect(page.locator('#log')).toContainText('restoreSession(): the provider still had a session');
+  expect(navigations).toEqual([]);
+  expect(stack.auth.counts.token.authorization_code).toBe(2);
+  expect(errors).toEqual([]);
+});
