@@ -1,3 +1,4 @@
+import type { WWWAuthenticateChallengeError } from 'oauth4webapi';
 import { beginLogin, takePendingLogin, type LoginOptions, type PendingStores } from './authorize.js';
 import type { UserClaims } from './claims.js';
 import { audienceOf, resolveConfig, type OAuthClientOptions } from './config.js';
@@ -12,6 +13,7 @@ import { createServerContext } from './server.js';
 import { createSession } from './session.js';
 import type { RestoreSessionOptions } from './silent.js';
 import { openStore } from './store.js';
+import { challengeEvent } from './stepup.js';
 import { silentRedirectFlag } from './tabs.js';
 import { sameOriginPath } from './util.js';
 
@@ -49,8 +51,8 @@ export interface Client<Claims extends UserClaims = UserClaims> {
   /**
    * Completes a login when `url` is this client's callback; null when it is not (a callback whose
    * `state` another client issued is left alone, address bar included). Called again for the same
-   * URL in this page, also with the default URL after the address bar was cleaned, it returns the
-   * same result without a second code exchange.
+   * callback URL in this page, it returns the same result without a second code exchange; with the
+   * default URL after the address bar was cleaned (an ordinary page), only while that exchange runs.
    */
   handleRedirect(url?: string): Promise<RedirectResult | null>;
   /**
@@ -65,7 +67,7 @@ export interface Client<Claims extends UserClaims = UserClaims> {
   fetch: typeof fetch;
   /** Wraps another `fetch` the same way (default: `globalThis.fetch`). */
   wrapFetch(fetchImpl?: typeof fetch): typeof fetch;
-  /** Listens to `login`, `logout`, `refresh` and `error` events; returns the unsubscribe function. */
+  /** Listens to `login`, `logout`, `refresh`, `error`, `step_up` and `insufficient_scope` events; returns the unsubscribe function. */
   subscribe(listener: OAuthEventListener): () => void;
   /** Closes the tab channel, timers and page listeners; every later call rejects with `client_disposed`. */
   dispose(): void;
@@ -95,8 +97,9 @@ async function create(options: OAuthClientOptions): Promise<Client> {
   // Captured now, before the app may replace globalThis.fetch with a wrapped one.
   const baseFetch: typeof fetch = globalThis.fetch.bind(globalThis);
   const emitter = createEmitter();
+  let disposed = false;
   // Deferred so that a listener subscribed right after creation still hears it.
-  const reportUnavailable = (error: OAuthError) => setTimeout(() => emitter.emit({ type: 'error', error }));
+  const reportUnavailable = (error: OAuthError) => setTimeout(() => disposed || emitter.emit({ type: 'error', error }));
   // Pending logins, server metadata and the DPoP key must survive the login redirect even with
   // storage 'memory'; without IndexedDB, the pending login waits in this tab's sessionStorage.
   const durable = openStore('indexeddb', config.namespace, reportUnavailable);
@@ -128,6 +131,9 @@ async function create(options: OAuthClientOptions): Promise<Client> {
       // A key that cannot outlive the redirect (no IndexedDB) is not named: the callback binds
       // the tokens to a key of its own, and the code stays protected by PKCE.
       dpopJkt: server.dpopKeyKept ? await handle?.calculateThumbprint() : undefined,
+      transport: server.transport,
+      // A pushed request names the same key with its proof (RFC 9449 section 10.1).
+      dpop: server.dpopKeyKept ? handle : undefined,
     });
   }
   const signin: SigninDeps = {
@@ -143,7 +149,6 @@ async function create(options: OAuthClientOptions): Promise<Client> {
     navigate: config.navigate,
   };
 
-  let disposed = false;
   const live = () => {
     if (disposed) throw new OAuthError('client_disposed', 'this client was disposed; create a new one');
   };
@@ -153,8 +158,15 @@ async function create(options: OAuthClientOptions): Promise<Client> {
       live();
       return session.getAccessToken(config.audiences.get(origin));
     },
-    renewAfterRejection: (rejected: string, origin: string) => session.renewAfterRejection(rejected, config.audiences.get(origin)),
+    async renewAfterRejection(rejected: string, origin: string) {
+      live();
+      return session.renewAfterRejection(rejected, origin, config.audiences.get(origin));
+    },
     dpop: () => server.dpop(),
+    challenged(challenge: WWWAuthenticateChallengeError, url: URL) {
+      const event = challengeEvent(challenge, url.href);
+      if (event) emitter.emit(event);
+    },
   };
   const wrapFetch = (fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) =>
     createAuthorizedFetch(config.apiOrigins, tokenSource, fetchImpl);
