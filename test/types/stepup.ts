@@ -1,5 +1,5 @@
 // Compiled by `npm run typecheck` (never run): the step-up, scope and PAR shapes an app writes.
-import { createOAuthClient, type Client, type OAuthEvent } from 'spa-oauth';
+import { createOAuthClient, type Client, type OAuthEvent } from 'spa-oauth-client';
 
 declare const client: Client;
 
