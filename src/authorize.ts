@@ -183,6 +183,7 @@ export async function completeLogin(
   params: URLSearchParams,
   tx: LoginTransaction,
   dpop?: DPoPHandle,
+  retakeClock?: () => Promise<DPoPHandle | undefined>,
 ): Promise<TokenSet> {
   const client = publicClient(config.clientId, transport);
   let validated: URLSearchParams;
@@ -194,10 +195,10 @@ export async function completeLogin(
   const options = requestOptions(config.issuer, transport);
   const additionalParameters = config.resource.map((resource) => ['resource', resource]);
   return exchangeTokens(
-    () =>
+    (proofs) =>
       authorizationCodeGrantRequest(as, client, None(), validated, config.redirectUri, tx.codeVerifier, {
         ...options,
-        DPoP: dpop,
+        DPoP: proofs,
         additionalParameters,
       }),
     (response) =>
@@ -206,6 +207,6 @@ export async function completeLogin(
         maxAge: tx.maxAge,
         requireIdToken: tx.nonce !== undefined,
       }),
-    { action: `the code exchange at ${as.token_endpoint}`, dpop },
+    { action: `the code exchange at ${as.token_endpoint}`, dpop, retakeClock, clock: transport.clock },
   );
 }

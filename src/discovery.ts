@@ -17,6 +17,8 @@ export interface CachedMetadata {
   fetchedAt: number;
   /** The server's clock minus the local one, in seconds ({@link ServerClock}). */
   skew?: number;
+  /** When evidence last confirmed `skew` (ServerClock `at`). */
+  skewAt?: number;
 }
 
 /** How the SDK talks to the authorization server; shared by every protocol call. */
