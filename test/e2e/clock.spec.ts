@@ -139,18 +139,12 @@ test('the clock moved under a live estimate: the refused refresh proof is retrie
 });
 
 test('a Date from a response then refused (discovery redirected to another origin) does not move the clock', async ({ page, stack }) => {
-  const moved = `${stack.other.origin}/.well-known/openid-configuration`;
+  // The other origin answers with a Date an hour behind (and exposes it).
+  const moved = `${stack.other.origin}/.well-known/openid-configuration?date-offset=-3600`;
   stack.auth.setDiscovery({ serve: 'redirect', redirectTo: moved });
-  const hourAgo = new Date(Date.now() - 3600_000).toUTCString();
-  await page.route(moved, (route) =>
-    route.fulfill({
-      status: 200,
-      json: {},
-      headers: { date: hourAgo, 'access-control-allow-origin': '*', 'access-control-expose-headers': 'Date' },
-    }),
-  );
   await openHarness(page, stack, DPOP);
   expect(await page.evaluate(() => (window as any).sdk.login().catch((e: any) => e.code))).toBe('invalid_response');
+  expect(stack.other.requests.map((r) => r.query)).toEqual(['?date-offset=-3600']);
 
   stack.auth.setDiscovery({ serve: 'openid' });
   await loginFromHere(page);
