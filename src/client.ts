@@ -1,4 +1,4 @@
-import { beginLogin, type LoginOptions, type PendingStores } from './authorize.js';
+import { beginLogin, loadStateTag, type LoginOptions, type PendingStores } from './authorize.js';
 import type { UserClaims } from './claims.js';
 import { audienceOf, resolveConfig, type OAuthClientOptions } from './config.js';
 import { OAuthError, toOAuthError } from './errors.js';
@@ -85,7 +85,7 @@ async function create(options: OAuthClientOptions): Promise<Client> {
     if (event.type === 'logout') void server.forgetDpopKey(false);
   });
   const session = createSession({ config, store, emitter, server });
-  await Promise.all([server.restore(), session.restore()]);
+  await Promise.all([server.restore(), session.restore(), loadStateTag(config)]);
   const handleRedirect = createRedirectHandler({ config, server, session, pending });
 
   let disposed = false;
