@@ -195,6 +195,7 @@ export async function completeLogin(
   tx: LoginTransaction,
   dpop?: DPoPHandle,
   retakeClock?: () => Promise<DPoPHandle | undefined>,
+  checkIdToken?: (processed: Response) => Promise<void>,
 ): Promise<TokenSet> {
   const client = publicClient(config.clientId, transport);
   let validated: URLSearchParams;
@@ -218,6 +219,6 @@ export async function completeLogin(
         maxAge: tx.maxAge,
         requireIdToken: tx.nonce !== undefined,
       }),
-    { action: `the code exchange at ${as.token_endpoint}`, dpop, retakeClock, clock: transport.clock },
+    { action: `the code exchange at ${as.token_endpoint}`, dpop, retakeClock, clock: transport.clock, checkIdToken },
   );
 }

@@ -115,6 +115,7 @@ async function create(options: OAuthClientOptions): Promise<Client> {
     async login(loginOptions: LoginOptions = {}) {
       live();
       const as = await server.metadata();
+      await server.prepareLogin();
       const handle = await server.dpop(true);
       const url = await beginLogin(as, config, pending, {
         ...loginOptions,

@@ -105,6 +105,7 @@ export async function refreshUnderLock(ctx: RefreshContext, stale: string | unde
   try {
     const as = await server.metadata();
     const dpop = await server.dpop();
+    const checkIdToken = await server.idTokenCheck();
     sent = true;
     tokens = await exchangeTokens(
       (proofs) =>
@@ -117,7 +118,7 @@ export async function refreshUnderLock(ctx: RefreshContext, stale: string | unde
           ],
         }),
       (response) => processRefreshTokenResponse(as, client, response),
-      { action: `the refresh at ${as.token_endpoint}`, dpop, retakeClock: server.retakeClock, clock: server.clock },
+      { action: `the refresh at ${as.token_endpoint}`, dpop, retakeClock: server.retakeClock, clock: server.clock, checkIdToken },
     );
   } catch (err) {
     const error = toOAuthError(err, 'the refresh');

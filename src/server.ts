@@ -1,4 +1,4 @@
-import type { AuthorizationServer, DPoPHandle } from 'oauth4webapi';
+import type { AuthorizationServer, DPoPHandle, JWKS } from 'oauth4webapi';
 import { clockedFetch, isCurrent, sampleOwnOrigin, type ServerClock } from './clock.js';
 import type { ResolvedConfig } from './config.js';
 import { fetchMetadata, isStale, readCachedMetadata, type CachedMetadata, type Transport } from './discovery.js';
@@ -30,6 +30,14 @@ export interface ServerContext {
    * signing with it when it moved (undefined when it did not, so a retry would be refused again).
    */
   retakeClock(): Promise<DPoPHandle | undefined>;
+  /**
+   * With `verifyIdTokenSignature`: fetches the server's JWKS now, at login(), unless cached with
+   * the metadata, so the callback costs the code exchange only. Rejects, naming CORS, when the
+   * page cannot read it.
+   */
+  prepareLogin(): Promise<void>;
+  /** With `verifyIdTokenSignature`, the check of each token response's ID token signature; else undefined. */
+  idTokenCheck(): Promise<((processed: Response) => Promise<void>) | undefined>;
   /** True when the DPoP key pair survives the login redirect (it is in IndexedDB). */
   readonly dpopKeyKept: boolean;
   /** Forgets the DPoP key pair, here and in storage, so the next login binds its tokens to a new one. */
@@ -84,6 +92,24 @@ export function createServerContext(config: ResolvedConfig, durable: Store, base
     return metadataRequest;
   }
 
+  // The signature check is a module of its own, loaded on first use by an app that opted in.
+  const signatures = () => import('./signature.js');
+  async function jwks(refetch: boolean): Promise<JWKS> {
+    const as = await metadataOf();
+    if (!refetch && metadata?.jwks) return metadata.jwks;
+    const fetched = await (await signatures()).fetchJwks(as, transport);
+    if (metadata?.as === as) {
+      metadata = { ...metadata, jwks: fetched };
+      await saveMetadata();
+    }
+    return fetched;
+  }
+  async function metadataOf(): Promise<AuthorizationServer> {
+    if (!metadata) return (await refetchMetadata()).as;
+    if (isStale(metadata)) void refetchMetadata().catch(() => undefined);
+    return metadata.as;
+  }
+
   let dpopKeys: DpopKeys | undefined;
   let dpopHandle: DPoPHandle | undefined;
   let handleSkew = 0;
@@ -104,10 +130,14 @@ export function createServerContext(config: ResolvedConfig, durable: Store, base
   return {
     transport,
     clock,
-    async metadata() {
-      if (!metadata) return (await refetchMetadata()).as;
-      if (isStale(metadata)) void refetchMetadata().catch(() => undefined);
-      return metadata.as;
+    metadata: metadataOf,
+    async prepareLogin() {
+      if (config.verifyIdTokenSignature) await jwks(false);
+    },
+    async idTokenCheck() {
+      if (!config.verifyIdTokenSignature) return undefined;
+      const [{ checkIdTokenSignature }, as, keys] = await Promise.all([signatures(), metadataOf(), jwks(false)]);
+      return (processed) => checkIdTokenSignature(as, processed, keys, () => jwks(true), config.issuer, transport);
     },
     saveMetadata,
     dpop,
@@ -127,6 +157,9 @@ export function createServerContext(config: ResolvedConfig, durable: Store, base
       const [cached] = await durable.getMany([METADATA_KEY]);
       // Metadata the app gave is never fetched, cached or stale.
       metadata = config.metadata ? { as: config.metadata, fetchedAt: Infinity } : readCachedMetadata(cached, config.issuer);
+      const keys = (cached as CachedMetadata | undefined)?.jwks;
+      // The JWKS is kept only for the jwks_uri it came from (the app's metadata may have changed).
+      if (metadata && keys && (cached as CachedMetadata).as?.jwks_uri === metadata.as.jwks_uri) metadata = { ...metadata, jwks: keys };
       // Kept with the metadata, also when the app gave the metadata (such a record is never read as
       // metadata), and only while current: an estimate never outlives its evidence.
       const kept = { skew: Number((cached as CachedMetadata | undefined)?.skew) || 0, at: (cached as CachedMetadata | undefined)?.skewAt };

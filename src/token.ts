@@ -54,6 +54,8 @@ interface ExchangeOptions {
   retakeClock?: () => Promise<DPoPHandle | undefined>;
   /** The clock the ID token's time claims are checked against. */
   clock: ServerClock;
+  /** Checks more of the ID token (its signature) in the processed response; rejects to refuse it. */
+  checkIdToken?: (processed: Response) => Promise<void>;
 }
 
 const isProofRefusal = (err: unknown) => err instanceof ResponseBodyError && err.error === 'invalid_dpop_proof';
@@ -72,17 +74,19 @@ export async function exchangeTokens(
   options: ExchangeOptions,
 ): Promise<TokenSet> {
   let dpop = options.dpop;
+  // The HTTP response that was processed: oauth4webapi finds the ID token to verify by it.
+  let processed!: Response;
   const attempt = async () => {
-    const response = await send(dpop);
-    const spare = response.clone();
+    processed = await send(dpop);
+    const spare = processed.clone();
     try {
-      return await process(response);
+      return await process(processed);
     } catch (err) {
       if ((err as OperationProcessingError).code !== JWT_TIMESTAMP_CHECK) throw err;
       const skew = options.clock.skew;
       observeServerTime(options.clock, (err as { cause?: { claims?: { iat?: unknown } } }).cause?.claims?.iat);
       if (options.clock.skew === skew) throw err;
-      return process(spare);
+      return process((processed = spare));
     }
   };
   let response: TokenEndpointResponse;
@@ -105,6 +109,7 @@ export async function exchangeTokens(
       throw toOAuthError(retryErr, options.action);
     }
   }
+  if (response.id_token) await options.checkIdToken?.(processed);
   return toTokenSet(response, options);
 }
 
