@@ -1,3 +1,4 @@
+import type { WWWAuthenticateChallengeError } from 'oauth4webapi';
 import { beginLogin, loadStateTag, type LoginOptions, type PendingStores } from './authorize.js';
 import type { UserClaims } from './claims.js';
 import { audienceOf, resolveConfig, type OAuthClientOptions } from './config.js';
@@ -9,6 +10,7 @@ import { createRedirectHandler, type RedirectResult } from './redirect.js';
 import { createServerContext } from './server.js';
 import { createSession } from './session.js';
 import { openStore } from './store.js';
+import { challengeEvent } from './stepup.js';
 import { sameOriginPath } from './util.js';
 
 export type { LogoutOptions } from './logout.js';
@@ -25,8 +27,8 @@ export interface Client<Claims extends UserClaims = UserClaims> {
   /**
    * Completes a login when `url` is this client's callback; null when it is not (a callback whose
    * `state` another client issued is left alone, address bar included). Called again for the same
-   * URL in this page, also with the default URL after the address bar was cleaned, it returns the
-   * same result without a second code exchange.
+   * callback URL in this page, it returns the same result without a second code exchange; with the
+   * default URL after the address bar was cleaned (an ordinary page), only while that exchange runs.
    */
   handleRedirect(url?: string): Promise<RedirectResult | null>;
   /**
@@ -41,7 +43,7 @@ export interface Client<Claims extends UserClaims = UserClaims> {
   fetch: typeof fetch;
   /** Wraps another `fetch` the same way (default: `globalThis.fetch`). */
   wrapFetch(fetchImpl?: typeof fetch): typeof fetch;
-  /** Listens to `login`, `logout`, `refresh` and `error` events; returns the unsubscribe function. */
+  /** Listens to `login`, `logout`, `refresh`, `error`, `step_up` and `insufficient_scope` events; returns the unsubscribe function. */
   subscribe(listener: OAuthEventListener): () => void;
   /** Closes the tab channel, timers and page listeners; every later call rejects with `client_disposed`. */
   dispose(): void;
@@ -71,8 +73,9 @@ async function create(options: OAuthClientOptions): Promise<Client> {
   // Captured now, before the app may replace globalThis.fetch with a wrapped one.
   const baseFetch: typeof fetch = globalThis.fetch.bind(globalThis);
   const emitter = createEmitter();
+  let disposed = false;
   // Deferred so that a listener subscribed right after creation still hears it.
-  const reportUnavailable = (error: OAuthError) => setTimeout(() => emitter.emit({ type: 'error', error }));
+  const reportUnavailable = (error: OAuthError) => setTimeout(() => disposed || emitter.emit({ type: 'error', error }));
   // Pending logins, server metadata and the DPoP key must survive the login redirect even with
   // storage 'memory'; without IndexedDB, the pending login waits in this tab's sessionStorage.
   const durable = openStore('indexeddb', config.namespace, reportUnavailable);
@@ -88,7 +91,6 @@ async function create(options: OAuthClientOptions): Promise<Client> {
   await Promise.all([server.restore(), session.restore(), loadStateTag(config)]);
   const handleRedirect = createRedirectHandler({ config, server, session, pending });
 
-  let disposed = false;
   const live = () => {
     if (disposed) throw new OAuthError('client_disposed', 'this client was disposed; create a new one');
   };
@@ -98,8 +100,15 @@ async function create(options: OAuthClientOptions): Promise<Client> {
       live();
       return session.getAccessToken(config.audiences.get(origin));
     },
-    renewAfterRejection: (rejected: string, origin: string) => session.renewAfterRejection(rejected, config.audiences.get(origin)),
+    async renewAfterRejection(rejected: string, origin: string) {
+      live();
+      return session.renewAfterRejection(rejected, origin, config.audiences.get(origin));
+    },
     dpop: () => server.dpop(),
+    challenged(challenge: WWWAuthenticateChallengeError, url: URL) {
+      const event = challengeEvent(challenge, url.href);
+      if (event) emitter.emit(event);
+    },
   };
   const wrapFetch = (fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) =>
     createAuthorizedFetch(config.apiOrigins, tokenSource, fetchImpl);
@@ -123,6 +132,9 @@ async function create(options: OAuthClientOptions): Promise<Client> {
         // A key that cannot outlive the redirect (no IndexedDB) is not named: the callback binds
         // the tokens to a key of its own, and the code stays protected by PKCE.
         dpopJkt: server.dpopKeyKept ? await handle?.calculateThumbprint() : undefined,
+        transport: server.transport,
+        // A pushed request names the same key with its proof (RFC 9449 section 10.1).
+        dpop: server.dpopKeyKept ? handle : undefined,
       });
       location.assign(url.href);
     },

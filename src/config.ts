@@ -41,6 +41,12 @@ export interface OAuthClientOptions {
    */
   verifyIdTokenSignature?: boolean;
   /**
+   * Pushed authorization requests, RFC 9126 (default: only when the server's metadata sets
+   * `require_pushed_authorization_requests`). `true` pushes whenever the server has a
+   * `pushed_authorization_request_endpoint`; `false` never does.
+   */
+  par?: boolean;
+  /**
    * Where to read the server's metadata (default: `{issuer}/.well-known/openid-configuration`,
    * then RFC 8414's `/.well-known/oauth-authorization-server` when that answers 404).
    */
@@ -88,6 +94,8 @@ export interface ResolvedConfig {
   requestTimeoutMs: number;
   dpop: boolean;
   verifyIdTokenSignature: boolean;
+  /** Undefined: as the server's metadata requires. */
+  par?: boolean;
   discoveryUrl?: string;
   metadata?: AuthorizationServer;
   /** Namespace of this client's records and the name of its lock and channel. */
@@ -209,6 +217,7 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
   if (options.verifyIdTokenSignature !== undefined && typeof options.verifyIdTokenSignature !== 'boolean') {
     throw invalid('verifyIdTokenSignature', 'must be true or false');
   }
+  if (options.par !== undefined && typeof options.par !== 'boolean') throw invalid('par', 'must be true or false');
   const requestTimeoutMs = nonNegativeNumber('requestTimeoutMs', options.requestTimeoutMs, 10_000);
   if (requestTimeoutMs === 0) throw invalid('requestTimeoutMs', 'must be greater than 0');
 
@@ -229,6 +238,7 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
     requestTimeoutMs,
     dpop: options.dpop ?? false,
     verifyIdTokenSignature: options.verifyIdTokenSignature ?? false,
+    par: options.par,
     discoveryUrl,
     metadata: options.metadata && checkEndpoints({ ...options.metadata, issuer: options.issuer }, issuer, 'option "metadata"', 'invalid_config'),
     namespace: `spa-oauth:${issuer.href}:${options.clientId}`,
