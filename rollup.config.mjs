@@ -61,10 +61,13 @@ export default [
   {
     // ESM for bundlers: dependencies stay imports, so the app's bundler de-duplicates them.
     input: 'src/index.ts',
-    external: ['oauth4webapi', 'idb-keyval'],
+    // Dependencies stay imports, except oauth4webapi's share in the signature check: a bundler
+    // cannot split oauth4webapi (one module) between an app's chunks, so the check's part of it
+    // would load up front for every app; bundled into the check's own chunk, it loads with it.
+    external: (id, importer) => id === 'idb-keyval' || (id === 'oauth4webapi' && !/[\\/]signature\.ts$/.test(importer ?? '')),
     // Features loaded on first use (`import()`) become chunks an app fetches only when it calls them.
     output: { dir: 'dist', entryFileNames: 'spa-oauth.mjs', chunkFileNames: 'chunks/[name]-[hash].mjs', format: 'es', sourcemap: true },
-    plugins: [typescript({ ...typescriptOptions, declaration: true, declarationDir: 'dist/types' }), iifeTypes],
+    plugins: [nodeResolve({ browser: true }), typescript({ ...typescriptOptions, declaration: true, declarationDir: 'dist/types' }), iifeTypes],
   },
   {
     // One file for a plain <script> tag: dependencies bundled, minified, global SpaOAuth.

@@ -201,27 +201,38 @@ export async function beginLogin(
   return url;
 }
 
+// Each client's state tag, by namespace; computed once, at createOAuthClient().
+const tags = new Map<string, string>();
+
 /**
- * A short hash of the client (issuer and client ID) that starts every `state` it issues, so that
- * clients sharing a redirect URI each know their own callbacks without reading storage.
+ * Computes the tag of the client (issuer and client ID) that starts every `state` it issues, so
+ * that clients sharing a redirect URI each know their own callbacks without reading storage:
+ * 128 bits of SHA-256, so that two clients never share one.
  */
-const stateTag = (config: ResolvedConfig): string =>
-  [...config.namespace].reduce((hash, char) => (hash * 31 + char.charCodeAt(0)) | 0, 0).toString(36);
+export async function loadStateTag(config: ResolvedConfig): Promise<void> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(config.namespace)));
+  tags.set(config.namespace, btoa(String.fromCharCode(...digest.subarray(0, 16))).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''));
+}
+
+/** A state this SDK issues: a 22-character tag (128 bits), a dot, and oauth4webapi's 43-character random state. */
+const TAGGED_STATE = /^([\w-]{22})\.[\w-]{43}$/;
 
 /** A fresh `state`, tagged as this client's so that a client sharing the redirect URI leaves it alone. */
-export const newState = (config: ResolvedConfig): string => `${stateTag(config)}.${generateRandomState()}`;
+export const newState = (config: ResolvedConfig): string => `${tags.get(config.namespace)}.${generateRandomState()}`;
 
 /**
  * The callback parameters when `url` is this client's redirect URI carrying an authorization
- * response (`code`, `error` or `state`); otherwise null. A `state` another client issued (it
- * starts with another tag) is that client's callback: null too.
+ * response (`code`, `error` or `state`); otherwise null. A well-formed `state` with another
+ * client's tag is that client's callback: null too. A `state` of no tagged shape was not issued
+ * by any client of this SDK (tampered with): it is returned, to be refused.
  */
 export function readCallback(url: URL, config: ResolvedConfig): URLSearchParams | null {
   const redirect = new URL(config.redirectUri);
   if (url.origin !== redirect.origin || url.pathname !== redirect.pathname) return null;
   const params = url.searchParams;
   const state = params.get('state');
-  if (state !== null && !state.startsWith(`${stateTag(config)}.`)) return null;
+  const tag = state === null ? undefined : TAGGED_STATE.exec(state)?.[1];
+  if (tag !== undefined && tag !== tags.get(config.namespace)) return null;
   return params.has('code') || params.has('error') || state !== null ? new URLSearchParams(params) : null;
 }
 
@@ -261,6 +272,8 @@ export async function completeLogin(
   params: URLSearchParams,
   tx: TakenLogin,
   dpop?: DPoPHandle,
+  retakeClock?: () => Promise<DPoPHandle | undefined>,
+  checkIdToken?: (processed: Response) => Promise<void>,
 ): Promise<TokenSet> {
   const client = publicClient(config.clientId, transport);
   let validated: URLSearchParams;
@@ -272,10 +285,10 @@ export async function completeLogin(
   const options = requestOptions(config.issuer, transport);
   const additionalParameters = config.resource.map((resource) => ['resource', resource]);
   const tokens = await exchangeTokens(
-    () =>
+    (proofs) =>
       authorizationCodeGrantRequest(as, client, None(), validated, config.redirectUri, tx.codeVerifier, {
         ...options,
-        DPoP: dpop,
+        DPoP: proofs,
         additionalParameters,
       }),
     (response) =>
@@ -284,7 +297,7 @@ export async function completeLogin(
         maxAge: tx.maxAge,
         requireIdToken: tx.nonce !== undefined,
       }),
-    { action: `the code exchange at ${as.token_endpoint}`, dpop },
+    { action: `the code exchange at ${as.token_endpoint}`, dpop, retakeClock, clock: transport.clock, checkIdToken },
   );
   checkAcr(tokens.claims, tx.acrValues);
   return tokens;

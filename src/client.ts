@@ -1,5 +1,5 @@
 import type { WWWAuthenticateChallengeError } from 'oauth4webapi';
-import { beginLogin, takePendingLogin, type LoginOptions, type PendingStores } from './authorize.js';
+import { beginLogin, loadStateTag, takePendingLogin, type LoginOptions, type PendingStores } from './authorize.js';
 import type { UserClaims } from './claims.js';
 import { audienceOf, resolveConfig, type OAuthClientOptions } from './config.js';
 import { OAuthError, toOAuthError } from './errors.js';
@@ -112,7 +112,7 @@ async function create(options: OAuthClientOptions): Promise<Client> {
     if (event.type === 'logout') void server.forgetDpopKey(false);
   });
   const session = createSession({ config, store, emitter, server });
-  await Promise.all([server.restore(), session.restore()]);
+  await Promise.all([server.restore(), session.restore(), loadStateTag(config)]);
   const handleRedirect = createRedirectHandler({ config, server, session, pending });
   const silentRedirect = silentRedirectFlag(config.namespace);
   // A login (or a session restored) gives the tab its silent redirect back.
@@ -123,6 +123,7 @@ async function create(options: OAuthClientOptions): Promise<Client> {
 
   async function authorizationUrl(loginOptions: LoginOptions, mode?: SigninMode): Promise<URL> {
     const as = await server.metadata();
+    await server.prepareLogin();
     const handle = await server.dpop(true);
     return beginLogin(as, config, pending, {
       ...loginOptions,

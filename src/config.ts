@@ -35,6 +35,12 @@ export interface OAuthClientOptions {
   /** Bind tokens to a browser-held key with DPoP, RFC 9449 (default: false). */
   dpop?: boolean;
   /**
+   * Check each ID token's signature against the server's `jwks_uri` (default: false: the token
+   * comes straight from the token endpoint over TLS). The JWKS is fetched at `login()` and cached
+   * with the metadata; the server must allow the page to read it (CORS).
+   */
+  verifyIdTokenSignature?: boolean;
+  /**
    * Pushed authorization requests, RFC 9126 (default: only when the server's metadata sets
    * `require_pushed_authorization_requests`). `true` pushes whenever the server has a
    * `pushed_authorization_request_endpoint`; `false` never does.
@@ -94,6 +100,7 @@ export interface ResolvedConfig {
   refreshLeewaySeconds: number;
   requestTimeoutMs: number;
   dpop: boolean;
+  verifyIdTokenSignature: boolean;
   /** Undefined: as the server's metadata requires. */
   par?: boolean;
   discoveryUrl?: string;
@@ -216,6 +223,9 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
   const storage = options.storage ?? 'indexeddb';
   if (storage !== 'indexeddb' && storage !== 'memory') throw invalid('storage', `must be "indexeddb" or "memory", got "${String(storage)}"`);
   if (options.dpop !== undefined && typeof options.dpop !== 'boolean') throw invalid('dpop', 'must be true or false');
+  if (options.verifyIdTokenSignature !== undefined && typeof options.verifyIdTokenSignature !== 'boolean') {
+    throw invalid('verifyIdTokenSignature', 'must be true or false');
+  }
   if (options.par !== undefined && typeof options.par !== 'boolean') throw invalid('par', 'must be true or false');
   const requestTimeoutMs = nonNegativeNumber('requestTimeoutMs', options.requestTimeoutMs, 10_000);
   if (requestTimeoutMs === 0) throw invalid('requestTimeoutMs', 'must be greater than 0');
@@ -239,6 +249,7 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
     refreshLeewaySeconds: nonNegativeNumber('refreshLeewaySeconds', options.refreshLeewaySeconds, 30),
     requestTimeoutMs,
     dpop: options.dpop ?? false,
+    verifyIdTokenSignature: options.verifyIdTokenSignature ?? false,
     par: options.par,
     discoveryUrl,
     metadata: options.metadata && checkEndpoints({ ...options.metadata, issuer: options.issuer }, issuer, 'option "metadata"', 'invalid_config'),

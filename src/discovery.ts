@@ -6,6 +6,7 @@ import {
   processDiscoveryResponse,
   type AuthorizationServer,
   type HttpRequestOptions,
+  type JWKS,
 } from 'oauth4webapi';
 import type { ServerClock } from './clock.js';
 import { OAuthError, toOAuthError } from './errors.js';
@@ -18,6 +19,10 @@ export interface CachedMetadata {
   fetchedAt: number;
   /** The server's clock minus the local one, in seconds ({@link ServerClock}). */
   skew?: number;
+  /** When evidence last confirmed `skew` (ServerClock `at`). */
+  skewAt?: number;
+  /** The server's JWKS, with `verifyIdTokenSignature`: fetched at login(), so the callback needs no request for it. */
+  jwks?: JWKS;
 }
 
 /** How the SDK talks to the authorization server; shared by every protocol call. */

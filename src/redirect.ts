@@ -58,7 +58,7 @@ export function createRedirectHandler(deps: RedirectDeps) {
     }
     const finish = async (): Promise<RedirectResult> => {
       const as = await server.metadata();
-      const tokens = await completeLogin(as, config, server.transport, params, tx, await server.dpop(true));
+      const tokens = await completeLogin(as, config, server.transport, params, tx, await server.dpop(true), server.retakeClock, await server.idTokenCheck());
       // The ID token was minted just now: its iat is the server's clock, readable even when CORS hides Date.
       if (observeServerTime(server.clock, tokens.claims?.iat)) await server.saveMetadata();
       const returnTo = sameOriginPath(tx.returnTo, location.origin);

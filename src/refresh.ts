@@ -6,6 +6,7 @@ import {
   revocationRequest,
   type Client,
 } from 'oauth4webapi';
+import { observeServerTime } from './clock.js';
 import type { Audience, ResolvedConfig } from './config.js';
 import { requestOptions } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
@@ -14,6 +15,9 @@ import { who, type ApiToken, type Session, type SessionRecord } from './record.j
 import type { ServerContext } from './server.js';
 import { exchangeTokens, type TokenSet } from './token.js';
 import { now } from './util.js';
+
+// RFC 9449 section 12.2's errors about the proof itself (its iat, its nonce), never about the grant.
+const DPOP_ERRORS = new Set(['invalid_dpop_proof', 'use_dpop_nonce']);
 
 // However short the tokens (expires_in 0 or 1), automatic refreshes are at least this far apart.
 export const MIN_REFRESH_INTERVAL_MS = 10_000;
@@ -102,22 +106,33 @@ export async function refreshUnderLock(ctx: RefreshContext, stale: string | unde
   try {
     const as = await server.metadata();
     const dpop = await server.dpop();
+    const checkIdToken = await server.idTokenCheck();
     sent = true;
     tokens = await exchangeTokens(
-      () =>
+      (proofs) =>
         refreshTokenGrantRequest(as, client, None(), stored.refreshToken!, {
           ...requestOptions(config.issuer, server.transport),
-          DPoP: dpop,
+          DPoP: proofs,
           additionalParameters: [
             ...(audience ?? config).resource.map((resource) => ['resource', resource]),
             ...(audience?.scope ? [['scope', audience.scope]] : []),
           ],
         }),
       (response) => processRefreshTokenResponse(as, client, response),
-      { action: `the refresh at ${as.token_endpoint}`, dpop },
+      { action: `the refresh at ${as.token_endpoint}`, dpop, retakeClock: server.retakeClock, clock: server.clock, checkIdToken },
     );
   } catch (err) {
     const error = toOAuthError(err, 'the refresh');
+    // A refused proof (after its one retry) is about the proof, not the grant: the refresh token is
+    // still good, so the session is kept and the refresh tried again later.
+    if (DPOP_ERRORS.has(error.code)) {
+      throw new OAuthError(error.code, `${error.message}; the session is kept and the refresh will be tried again`, {
+        description: error.description,
+        status: error.status,
+        retryable: true,
+        cause: error,
+      });
+    }
     // Only a network error, a timeout, 5xx and 429 are worth retrying. Any other refusal by the
     // token endpoint (a 4xx: invalid_grant, or a server that says so with another code or no
     // body) ends the session; failures before the request was sent keep it.
@@ -135,6 +150,8 @@ export async function refreshUnderLock(ctx: RefreshContext, stale: string | unde
       refusal: error,
     };
   }
+  // The ID token was minted just now: its iat is the server's clock, readable even when CORS hides Date.
+  if (observeServerTime(server.clock, tokens.claims?.iat)) void server.saveMetadata();
   // OIDC Core 12.2: a refreshed ID token must be about the same user.
   if (tokens.claims && stored.user && tokens.claims.sub !== stored.user.sub) {
     const revoke = tokens.refreshToken ?? stored.refreshToken;

@@ -2,11 +2,14 @@ import {
   clockSkew,
   getValidatedIdTokenClaims,
   isDPoPNonceError,
+  JWT_TIMESTAMP_CHECK,
+  ResponseBodyError,
+  type OperationProcessingError,
   type Client,
   type DPoPHandle,
-  type ResponseBodyError,
   type TokenEndpointResponse,
 } from 'oauth4webapi';
+import { isCurrent, observeServerTime, type ServerClock } from './clock.js';
 import type { Transport } from './discovery.js';
 import type { UserClaims } from './claims.js';
 import { OAuthError, toOAuthError } from './errors.js';
@@ -35,8 +38,9 @@ const DEFAULT_LIFETIME_SECONDS = 3600;
 export function publicClient(clientId: string, transport: Transport): Client {
   return {
     client_id: clientId,
+    // An estimate past its evidence is no better than the local clock (see ESTIMATE_MAX_AGE_MS).
     get [clockSkew]() {
-      return transport.clock.skew;
+      return isCurrent(transport.clock) ? transport.clock.skew : 0;
     },
   };
 }
@@ -46,25 +50,53 @@ interface ExchangeOptions {
   /** Names the request in errors. */
   action: string;
   dpop?: DPoPHandle;
+  /** After a refused proof: a handle signing with a new estimate of the server's clock, if it moved. */
+  retakeClock?: () => Promise<DPoPHandle | undefined>;
+  /** The clock the ID token's time claims are checked against. */
+  clock: ServerClock;
+  /** Checks more of the ID token (its signature) in the processed response; rejects to refuse it. */
+  checkIdToken?: (processed: Response) => Promise<void>;
 }
 
+const isProofRefusal = (err: unknown) => err instanceof ResponseBodyError && err.error === 'invalid_dpop_proof';
+
 /**
- * Sends a token-endpoint request and processes its response, retrying once, and only once, when
- * the server asks for a fresh DPoP nonce (RFC 9449 section 8).
+ * Sends a token-endpoint request (signed by the handle it is given) and processes its response.
+ * Retries once, and only once: when the server asks for a fresh DPoP nonce (RFC 9449 section 8),
+ * or refuses a proof and a new estimate of its clock moved (a stock server has no nonces, and a
+ * refused proof does not consume the code or the refresh token). An ID token failing only its time
+ * checks is checked again against its own `iat`: it was minted just now, so that is the server's
+ * clock, and a server's 200 (whose refresh token is already rotated) is never lost to ours.
  */
 export async function exchangeTokens(
-  send: () => Promise<Response>,
+  send: (dpop: DPoPHandle | undefined) => Promise<Response>,
   process: (response: Response) => Promise<TokenEndpointResponse>,
   options: ExchangeOptions,
 ): Promise<TokenSet> {
-  const attempt = async () => process(await send());
+  let dpop = options.dpop;
+  // The HTTP response that was processed: oauth4webapi finds the ID token to verify by it.
+  let processed!: Response;
+  const attempt = async () => {
+    processed = await send(dpop);
+    const spare = processed.clone();
+    try {
+      return await process(processed);
+    } catch (err) {
+      if ((err as OperationProcessingError).code !== JWT_TIMESTAMP_CHECK) throw err;
+      const skew = options.clock.skew;
+      observeServerTime(options.clock, (err as { cause?: { claims?: { iat?: unknown } } }).cause?.claims?.iat);
+      if (options.clock.skew === skew) throw err;
+      return process((processed = spare));
+    }
+  };
   let response: TokenEndpointResponse;
   try {
     response = await attempt();
   } catch (err) {
-    if (!options.dpop || !isDPoPNonceError(err)) throw toOAuthError(err, options.action);
+    const retry = dpop && (isDPoPNonceError(err) || (isProofRefusal(err) && (dpop = await options.retakeClock?.())));
+    if (!retry) throw toOAuthError(err, options.action);
     const { status, response: challenge } = err as ResponseBodyError;
-    if (!challenge.headers.get('dpop-nonce')) {
+    if (isDPoPNonceError(err) && !challenge.headers.get('dpop-nonce')) {
       throw new OAuthError(
         'use_dpop_nonce',
         `${options.action} asked for a DPoP nonce, but the server does not expose "DPoP-Nonce" to the browser (CORS "Access-Control-Expose-Headers")`,
@@ -77,6 +109,7 @@ export async function exchangeTokens(
       throw toOAuthError(retryErr, options.action);
     }
   }
+  if (response.id_token) await options.checkIdToken?.(processed);
   return toTokenSet(response, options);
 }
 

@@ -168,3 +168,32 @@ test('DPoP: a nonce challenge whose DPoP-Nonce CORS hides fails once, naming Acc
   expect(codeGrants.map((r: any) => [r.status, r.error])).toEqual([[400, 'use_dpop_nonce']]);
   expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
 });
+
+// Issue 19: DPoP's own errors are about the proof, not the grant; the session and its refresh token are kept.
+for (const refusal of ['use_dpop_nonce', 'invalid_dpop_proof']) {
+  test(`DPoP: a refresh refused with ${refusal}${refusal === 'use_dpop_nonce' ? ' twice in a row (the nonce rotated)' : ''} keeps the session and its refresh token`, async ({ page, context, stack }) => {
+    stack.auth.setAccessTokenTtl(60);
+    await pauseClock(context);
+    await loginOnHarness(page, stack, DPOP);
+    const [refreshToken] = stack.auth.activeRefreshTokens();
+    stack.auth.setTokenRefusal(refusal);
+    await context.clock.setSystemTime((await page.evaluate(() => Date.now())) + 45_000);
+    // The access token has 15 s left: the failed refresh still answers with it.
+    expect(await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin)).toBe(200);
+    const refreshes = stack.auth.tokenRequests().filter((r: any) => r.grant_type === 'refresh_token');
+    // A nonce challenge is answered once; a refused proof is retried once, if a new clock estimate moved
+    // (the paused page clock has drifted from the server's by the 45 s, so here it did).
+    expect(refreshes.map((r: any) => r.error)).toEqual([refusal, refusal]);
+    expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(true);
+    expect(await page.evaluate(() => (window as any).events.filter((e: any) => e.type === 'logout'))).toEqual([]);
+    const errors = await page.evaluate(() => (window as any).events.filter((e: any) => e.type === 'error').map((e: any) => e.error.code));
+    expect(errors).toContain(refusal);
+    expect(stack.auth.isRefreshTokenActive(refreshToken.value)).toBe(true);
+
+    // The next refresh, once the server accepts proofs again, uses the refresh token that was kept.
+    stack.auth.setTokenRefusal(null);
+    await context.clock.setSystemTime((await page.evaluate(() => Date.now())) + 30_000);
+    expect(await page.evaluate(() => (window as any).sdk.getAccessToken().then(() => 'ok', (e: any) => e.code))).toBe('ok');
+    expect(stack.auth.tokenRequests().filter((r: any) => r.grant_type === 'refresh_token').at(-1)).toMatchObject({ status: 200, refreshToken: refreshToken.value });
+  });
+}

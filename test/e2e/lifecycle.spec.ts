@@ -109,21 +109,6 @@ for (const [other, extra] of [
   });
 }
 
-test("a state that is no spa-oauth client's (another library's callback) is left alone", async ({ page, stack }) => {
-  await openHarness(page, stack);
-  const callback = new URL(await captureCallback(page, stack.app.origin));
-  callback.searchParams.set('state', 'issued-by-another-library');
-  await page.evaluate(() => sessionStorage.setItem('spa-oauth-test-hold', '1'));
-  await page.goto(callback.href);
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-  const outcome = await page.evaluate(async () => {
-    const sdk = await (window as any).createTestClient();
-    return { result: await sdk.handleRedirect(), untouched: location.search.includes('state=issued-by-another-library') };
-  });
-  expect(outcome).toEqual({ result: null, untouched: true });
-  expect(codeExchanges(stack)).toBe(0);
-});
-
 test('after dispose(), every call rejects with client_disposed and nothing is sent or removed', async ({ page, stack }) => {
   await loginOnHarness(page, stack);
   const codes = await page.evaluate(async (api) => {
