@@ -35,6 +35,12 @@ export interface OAuthClientOptions {
   /** Bind tokens to a browser-held key with DPoP, RFC 9449 (default: false). */
   dpop?: boolean;
   /**
+   * Pushed authorization requests, RFC 9126 (default: only when the server's metadata sets
+   * `require_pushed_authorization_requests`). `true` pushes whenever the server has a
+   * `pushed_authorization_request_endpoint`; `false` never does.
+   */
+  par?: boolean;
+  /**
    * Where to read the server's metadata (default: `{issuer}/.well-known/openid-configuration`,
    * then RFC 8414's `/.well-known/oauth-authorization-server` when that answers 404).
    */
@@ -45,6 +51,13 @@ export interface OAuthClientOptions {
    * `token_endpoint`; its `issuer` is always the `issuer` option.
    */
   metadata?: Partial<AuthorizationServer>;
+  /**
+   * Sends the browser to the server: `kind` `'login'` for `login()` and a silent redirect of
+   * `restoreSession()`, `'logout'` for the logout redirect (default: `location.assign(url)`).
+   * For Capacitor, in-app browsers and tests: open `url` your own way, then pass the callback
+   * URL to `handleRedirect(url)`.
+   */
+  navigate?: (url: string, kind: 'login' | 'logout') => void | Promise<void>;
 }
 
 /** One API of the `apis` option. */
@@ -81,10 +94,14 @@ export interface ResolvedConfig {
   refreshLeewaySeconds: number;
   requestTimeoutMs: number;
   dpop: boolean;
+  /** Undefined: as the server's metadata requires. */
+  par?: boolean;
   discoveryUrl?: string;
   metadata?: AuthorizationServer;
   /** Namespace of this client's records and the name of its lock and channel. */
   namespace: string;
+  /** The `navigate` option, undefined when the app left the default (`location.assign`). */
+  navigate?: (url: string, kind: 'login' | 'logout') => void | Promise<void>;
 }
 
 function invalid(field: string, problem: string): OAuthError {
@@ -199,9 +216,13 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
   const storage = options.storage ?? 'indexeddb';
   if (storage !== 'indexeddb' && storage !== 'memory') throw invalid('storage', `must be "indexeddb" or "memory", got "${String(storage)}"`);
   if (options.dpop !== undefined && typeof options.dpop !== 'boolean') throw invalid('dpop', 'must be true or false');
+  if (options.par !== undefined && typeof options.par !== 'boolean') throw invalid('par', 'must be true or false');
   const requestTimeoutMs = nonNegativeNumber('requestTimeoutMs', options.requestTimeoutMs, 10_000);
   if (requestTimeoutMs === 0) throw invalid('requestTimeoutMs', 'must be greater than 0');
 
+  if (options.navigate !== undefined && typeof options.navigate !== 'function') {
+    throw invalid('navigate', 'must be a function (url, kind) => void that opens the URL');
+  }
   const discoveryUrl = options.discoveryUrl === undefined ? undefined : parseUrl('discoveryUrl', options.discoveryUrl).href;
 
   return {
@@ -218,9 +239,11 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
     refreshLeewaySeconds: nonNegativeNumber('refreshLeewaySeconds', options.refreshLeewaySeconds, 30),
     requestTimeoutMs,
     dpop: options.dpop ?? false,
+    par: options.par,
     discoveryUrl,
     metadata: options.metadata && checkEndpoints({ ...options.metadata, issuer: options.issuer }, issuer, 'option "metadata"', 'invalid_config'),
     namespace: `spa-oauth:${issuer.href}:${options.clientId}`,
+    navigate: options.navigate,
   };
 }
 

@@ -20,6 +20,11 @@ export type OAuthErrorCode =
   | 'unsupported_environment'
   | 'client_disposed'
   | 'revocation_unsupported'
+  | 'popup_blocked'
+  | 'popup_closed'
+  | 'popup_timeout'
+  | 'aborted'
+  | 'token_rejected'
   | 'api_origin_not_listed'
   | (string & {});
 
@@ -120,7 +125,7 @@ export function toOAuthError(err: unknown, action: string): OAuthError {
   if (status !== undefined && (status >= 500 || status === 429)) {
     return new OAuthError(
       'server_error',
-      `${action} failed with status ${status}; the session is kept, try again later`,
+      `${action} failed with status ${status}; try again later`,
       { status, retryable: true, cause: err },
     );
   }
@@ -129,7 +134,7 @@ export function toOAuthError(err: unknown, action: string): OAuthError {
     const what = isAbort(err) ? 'timed out' : 'could not reach the server';
     return new OAuthError(
       'network_error',
-      `${action} ${what}; check the network and try again (the session is kept)`,
+      `${action} ${what}; check the network and try again`,
       { retryable: true, cause: err },
     );
   }

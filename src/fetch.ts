@@ -11,8 +11,11 @@ import type { AccessToken } from './session.js';
 /** What the interceptor needs from the session: the token for an API origin, and a renewal after a 401. */
 export interface TokenSource {
   getAccessToken(origin: string): Promise<AccessToken>;
-  renewAfterRejection(rejected: string, origin: string): Promise<AccessToken>;
+  /** A fresher token than `rejected`, or undefined when the API is not to be retried. */
+  renewAfterRejection(rejected: string, origin: string): Promise<AccessToken | undefined>;
   dpop(): Promise<DPoPHandle | undefined>;
+  /** Told of every challenge an API answered (step-up and scope challenges become events). */
+  challenged(challenge: WWWAuthenticateChallengeError, url: URL): void;
 }
 
 function requestUrl(input: RequestInfo | URL): URL {
@@ -89,10 +92,15 @@ export function createAuthorizedFetch(
     const spare = init?.body instanceof ReadableStream ? undefined : request.body ? request.clone() : request;
     const first = await send(request, url, token, redirect);
     if (first instanceof Response) return first;
+    source.challenged(first, url);
+    // A step-up or scope challenge is not invalid_token: it goes back unchanged, no refresh, no retry.
     if (!spare || !wantsRetry(first)) return first.response;
 
     const next = isDPoPNonceError(first) ? token : await source.renewAfterRejection(token.token, url.origin);
+    if (!next) return first.response;
     const second = await send(spare, url, next, redirect);
-    return second instanceof Response ? second : second.response;
+    if (second instanceof Response) return second;
+    source.challenged(second, url);
+    return second.response;
   };
 }

@@ -37,11 +37,13 @@ function cleanAddressBar(url: URL): string | undefined {
  */
 export function createRedirectHandler(deps: RedirectDeps) {
   const { config, server, session, pending } = deps;
-  // Each callback this page handled, by its URL and by the cleaned URL, so that a second call
-  // (React StrictMode runs effects twice) shares the first one's result and code exchange.
-  const redirects = new Map<string, Promise<RedirectResult>>();
+  // Each callback this page handled, by its URL, so that the same callback handled again shares
+  // the first one's result and code exchange. The cleaned URL is an ordinary page (often the
+  // home page): it shares the result only while the exchange runs (a second mount calling with
+  // the default URL), never after it, when a logout or another mount may have happened.
+  const redirects = new Map<string, Promise<RedirectResult | null>>();
 
-  async function complete(params: URLSearchParams): Promise<RedirectResult> {
+  async function complete(params: URLSearchParams): Promise<RedirectResult | null> {
     const state = params.get('state');
     const tx = await takePendingLogin(pending, state);
     if (!tx) {
@@ -54,13 +56,19 @@ export function createRedirectHandler(deps: RedirectDeps) {
         'the "state" in the callback URL does not match a login started by this app; start the login again with login()',
       );
     }
-    const as = await server.metadata();
-    const tokens = await completeLogin(as, config, server.transport, params, tx, await server.dpop(true));
-    // The ID token was minted just now: its iat is the server's clock, readable even when CORS hides Date.
-    if (observeServerTime(server.clock, tokens.claims?.iat)) await server.saveMetadata();
-    const returnTo = sameOriginPath(tx.returnTo, location.origin);
-    await session.start(tokens, { loginState: state!, returnTo });
-    return { returnTo };
+    const finish = async (): Promise<RedirectResult> => {
+      const as = await server.metadata();
+      const tokens = await completeLogin(as, config, server.transport, params, tx, await server.dpop(true));
+      // The ID token was minted just now: its iat is the server's clock, readable even when CORS hides Date.
+      if (observeServerTime(server.clock, tokens.claims?.iat)) await server.saveMetadata();
+      const returnTo = sameOriginPath(tx.returnTo, location.origin);
+      await session.start(tokens, { loginState: state!, returnTo });
+      return { returnTo };
+    };
+    if (!tx.mode) return finish();
+    // Popup and silent logins are loaded only by the callbacks that need them.
+    const { finishSignin } = await import('./relay.js');
+    return finishSignin(tx.mode, state!, finish, pending.durable, config.namespace);
   }
 
   return async function handleRedirect(href: string = location.href): Promise<RedirectResult | null> {
@@ -75,7 +83,13 @@ export function createRedirectHandler(deps: RedirectDeps) {
       return null;
     }
     const result = complete(params);
-    redirects.set(url.href, result).set(cleanAddressBar(url) ?? url.href, result);
+    redirects.set(url.href, result);
+    const clean = cleanAddressBar(url);
+    if (clean && clean !== url.href) {
+      redirects.set(clean, result);
+      const forget = () => redirects.get(clean) === result && redirects.delete(clean);
+      result.then(forget, forget);
+    }
     return result;
   };
 }

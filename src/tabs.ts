@@ -1,7 +1,8 @@
-/** What one tab tells the others; never a token, only that the stored session changed. */
-export interface TabMessage {
-  type: 'login' | 'refresh' | 'logout';
-}
+/**
+ * What one tab tells the others; never a token, only that the stored session changed, or that
+ * the result of the popup or silent login `state` is stored.
+ */
+export type TabMessage = { type: 'login' | 'refresh' | 'logout' } | { type: 'signin'; state: string };
 
 const localQueues = new Map<string, Promise<unknown>>();
 
@@ -34,8 +35,9 @@ export function openTabChannel(name: string, onMessage: (message: TabMessage) =>
   if (typeof BroadcastChannel === 'undefined') return { post() {}, close() {} };
   const channel = new BroadcastChannel(name);
   channel.onmessage = (event: MessageEvent<TabMessage>) => {
-    const type = event.data?.type;
+    const { type, state } = (event.data ?? {}) as { type?: unknown; state?: unknown };
     if (type === 'login' || type === 'refresh' || type === 'logout') onMessage({ type });
+    else if (type === 'signin' && typeof state === 'string') onMessage({ type, state });
   };
   const tab: TabChannel = {
     post: (message) => channel.postMessage(message),
@@ -47,6 +49,37 @@ export function openTabChannel(name: string, onMessage: (message: TabMessage) =>
   };
   return tab;
 }
+
+/**
+ * A flag kept in this tab's sessionStorage, which survives the tab's own navigations and no
+ * other tab sees. `set()` is false when the flag was already set or cannot be stored.
+ */
+export function tabFlag(name: string) {
+  return {
+    set(): boolean {
+      try {
+        if (sessionStorage.getItem(name)) return false;
+        sessionStorage.setItem(name, '1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    clear() {
+      try {
+        sessionStorage.removeItem(name);
+      } catch {
+        // Nothing could be stored either.
+      }
+    },
+  };
+}
+
+/**
+ * The marker of this tab's silent redirect (a flag, never a token), cleared by a login: at most
+ * one silent redirect per tab, so a server answering `login_required` never makes a loop.
+ */
+export const silentRedirectFlag = (namespace: string) => tabFlag(`${namespace}|silent-redirect`);
 
 /** True while the page is visible (always true outside a document). */
 export function isPageVisible(): boolean {

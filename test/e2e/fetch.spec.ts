@@ -240,6 +240,21 @@ for (const options of [{}, { dpop: true }]) {
   });
 }
 
+test('an API that refuses fresh tokens too gets one refresh, not one per call, and a token_rejected error event', async ({ page, stack }) => {
+  await loginOnHarness(page, stack);
+  const statuses = await page.evaluate(async (api) => {
+    const sdk = (window as any).sdk;
+    const call = () => sdk.fetch(`${api}/api/reject`).then((r: Response) => r.status);
+    const first = [await call(), await call(), await call()];
+    return [...first, ...(await Promise.all([call(), call(), call()]))];
+  }, stack.api.origin);
+  expect(statuses).toEqual([401, 401, 401, 401, 401, 401]);
+  expect(stack.auth.counts.token.refresh_token).toBe(1);
+  const rejections = await page.evaluate(() =>
+    (window as any).events.filter((e: any) => e.type === 'error').map((e: any) => e.error.code),
+  );
+  expect(rejections).toEqual(['token_rejected']);
+});
 // Issue 22 (7): an API left out of `apiOrigins` gets no token (right) and answers 401; the developer
 // hears why once per origin, as an `error` event with its own code.
 for (const [what, options] of [
