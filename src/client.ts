@@ -1,5 +1,5 @@
 import type { WWWAuthenticateChallengeError } from 'oauth4webapi';
-import { beginLogin, loadStateTag, takePendingLogin, type LoginOptions, type PendingStores } from './authorize.js';
+import { beginLogin, loadStateTag, type LoginOptions, type PendingStores } from './authorize.js';
 import type { UserClaims } from './claims.js';
 import { audienceOf, resolveConfig, type OAuthClientOptions } from './config.js';
 import { OAuthError, toOAuthError } from './errors.js';
@@ -137,18 +137,8 @@ async function create(options: OAuthClientOptions): Promise<Client> {
       dpop: server.dpopKeyKept ? handle : undefined,
     });
   }
-  const signin: SigninDeps = {
-    durable,
-    namespace: config.namespace,
-    adoptStored: () => session.restore(),
-    authorizationUrl,
-    forget: (state) => takePendingLogin(pending, state),
-    metadata: () => server.metadata(),
-    get isAuthenticated() {
-      return session.isAuthenticated;
-    },
-    navigate: config.navigate,
-  };
+  const signin: SigninDeps = { config, durable, pending, session, server, authorizationUrl };
+
 
   const live = () => {
     if (disposed) throw new OAuthError('client_disposed', 'this client was disposed; create a new one');
@@ -198,26 +188,12 @@ async function create(options: OAuthClientOptions): Promise<Client> {
       await navigate(await authorizationUrl(loginOptions), 'login');
     },
 
-    loginWithPopup(popupOptions?: PopupLoginOptions) {
-      let popup: Window | null;
-      try {
-        live();
-        if (config.storage === 'memory') {
-          throw new OAuthError('invalid_config', 'loginWithPopup() needs storage "indexeddb": the popup hands the session over through IndexedDB');
-        }
-        // about:blank now, before any await, while the click's user activation lasts (iOS Safari
-        // allows none); the server's URL once it is built.
-        popup = open('about:blank', 'spa-oauth-login', 'popup,width=500,height=650');
-      } catch (err) {
-        return Promise.reject(err);
-      }
-      return import('./popup.js').then(
-        (module) => module.loginInPopup(signin, popup, popupOptions),
-        (err) => {
-          popup?.close();
-          throw err;
-        },
-      );
+    async loginWithPopup(popupOptions?: PopupLoginOptions) {
+      // about:blank now, before any await, while the click's user activation lasts (iOS Safari
+      // allows none); the server's URL once it is built.
+      const popup = disposed ? null : open('about:blank', 'spa-oauth-login', 'popup,width=500,height=650');
+      live();
+      return (await import('./popup.js')).loginInPopup(signin, popup, popupOptions);
     },
 
     async restoreSession(restoreOptions?: RestoreSessionOptions) {

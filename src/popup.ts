@@ -1,4 +1,4 @@
-import type { LoginOptions } from './authorize.js';
+import { takePendingLogin, type LoginOptions } from './authorize.js';
 import { OAuthError } from './errors.js';
 import { awaitSignin, type SigninDeps } from './relay.js';
 import { now } from './util.js';
@@ -23,6 +23,10 @@ const CLOSED_GRACE_MS = 3000;
 export async function loginInPopup(deps: SigninDeps, popup: Window | null, options: PopupLoginOptions = {}): Promise<void> {
   if (!popup) {
     throw new OAuthError('popup_blocked', 'the browser blocked the login popup; call loginWithPopup() straight from a click handler, or use login()');
+  }
+  if (deps.config.storage === 'memory') {
+    popup.close();
+    throw new OAuthError('invalid_config', 'loginWithPopup() needs storage "indexeddb": the popup hands the session over through IndexedDB');
   }
   const { timeoutMs = DEFAULT_TIMEOUT_MS, signal, ...loginOptions } = options;
   const stop = new AbortController();
@@ -56,7 +60,7 @@ export async function loginInPopup(deps: SigninDeps, popup: Window | null, optio
     await awaitSignin(deps, state, closedForGood, stop.signal);
   } catch (err) {
     // A popup still on the server's page could otherwise finish the login after the app gave up.
-    if (state && (err as OAuthError).code !== 'popup_closed') await deps.forget(state).catch(() => undefined);
+    if (state && (err as OAuthError).code !== 'popup_closed') await takePendingLogin(deps.pending, state).catch(() => undefined);
     throw err;
   } finally {
     clearTimeout(timer);

@@ -1,5 +1,5 @@
 import type { AuthorizationServer } from 'oauth4webapi';
-import type { LoginOptions } from './authorize.js';
+import type { LoginOptions, PendingStores } from './authorize.js';
 import type { ResolvedConfig } from './config.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { RedirectResult } from './redirect.js';
@@ -82,25 +82,17 @@ async function takeResult(durable: Store, state: string): Promise<SigninResult |
   return taken;
 }
 
-/** What the page that started a popup or iframe login needs to wait for its result. */
-export interface SigninWait {
-  durable: Store;
-  namespace: string;
-  /** Adopts the stored session (the one the callback stored). */
-  adoptStored(): Promise<void>;
-}
-
 /**
  * Resolves when the login `state` succeeded elsewhere and this page adopted the stored session;
  * rejects with the callback's error, with `check()`'s error (checked every poll), or with the
  * reason `stop` is aborted with. The result arrives on the tab channel, and IndexedDB is
  * re-read on every poll in case a message was missed (no BroadcastChannel, a page frozen).
  */
-export function awaitSignin(wait: SigninWait, state: string, check: () => OAuthError | undefined, stop: AbortSignal): Promise<void> {
+export function awaitSignin(deps: SigninDeps, state: string, check: () => OAuthError | undefined, stop: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     let settled = false;
     let reading = false;
-    const channel = openTabChannel(wait.namespace, (message) => {
+    const channel = openTabChannel(deps.config.namespace, (message) => {
       if (message.type === 'signin' && message.state === state) void look();
     });
     const poll = setInterval(() => {
@@ -126,9 +118,10 @@ export function awaitSignin(wait: SigninWait, state: string, check: () => OAuthE
       if (reading || settled) return;
       reading = true;
       try {
-        const result = await takeResult(wait.durable, state);
+        const result = await takeResult(deps.durable, state);
         if (!result) return;
-        if (!result.code) await wait.adoptStored();
+        // The session the callback stored becomes this page's.
+        if (!result.code) await deps.session.restore();
         end(result.code ? new OAuthError(result.code, result.message ?? `the login failed with "${result.code}"`, { description: result.description }) : undefined);
       } catch (err) {
         end(toOAuthError(err, 'reading the login result'));
@@ -140,12 +133,12 @@ export function awaitSignin(wait: SigninWait, state: string, check: () => OAuthE
 }
 
 /** What popup and silent logins need from the client that wires them. */
-export interface SigninDeps extends SigninWait {
+export interface SigninDeps {
+  config: ResolvedConfig;
+  durable: Store;
+  pending: PendingStores;
+  session: { readonly isAuthenticated: boolean; restore(): Promise<void> };
+  server: { metadata(): Promise<AuthorizationServer> };
   /** Saves a pending login in `mode` and returns its authorization URL. */
   authorizationUrl(options: LoginOptions, mode: SigninMode): Promise<URL>;
-  /** Forgets the pending login `state`, so that a callback arriving late signs nobody in. */
-  forget(state: string): Promise<unknown>;
-  metadata(): Promise<AuthorizationServer>;
-  readonly isAuthenticated: boolean;
-  navigate?: ResolvedConfig['navigate'];
 }

@@ -1,3 +1,4 @@
+import { takePendingLogin } from './authorize.js';
 import { OAuthError } from './errors.js';
 import { awaitSignin, NOT_SIGNED_IN, type SigninDeps } from './relay.js';
 import { silentRedirectFlag } from './tabs.js';
@@ -35,10 +36,10 @@ export async function restoreSession(deps: SigninDeps, options: RestoreSessionOp
   if (mode !== 'auto' && mode !== 'iframe' && mode !== 'redirect') {
     throw new OAuthError('invalid_config', `restoreSession({ mode }) must be "auto", "iframe" or "redirect", got "${String(mode)}"`);
   }
-  if (deps.isAuthenticated) return true;
+  if (deps.session.isAuthenticated) return true;
   const returnTo = location.pathname + location.search + location.hash;
   const iframe =
-    mode === 'iframe' || (mode === 'auto' && isSameSite(new URL((await deps.metadata()).authorization_endpoint!), new URL(location.href)));
+    mode === 'iframe' || (mode === 'auto' && isSameSite(new URL((await deps.server.metadata()).authorization_endpoint!), new URL(location.href)));
   if (!iframe) return silentRedirect(deps, returnTo);
 
   const url = await deps.authorizationUrl({ prompt: 'none', returnTo }, 'iframe');
@@ -55,7 +56,7 @@ export async function restoreSession(deps: SigninDeps, options: RestoreSessionOp
     return true;
   } catch (err) {
     if (!NOT_SIGNED_IN.has((err as OAuthError).code)) throw err;
-    await deps.forget(state).catch(() => undefined);
+    await takePendingLogin(deps.pending, state).catch(() => undefined);
     return false;
   } finally {
     clearTimeout(timer);
@@ -64,7 +65,7 @@ export async function restoreSession(deps: SigninDeps, options: RestoreSessionOp
 }
 
 async function silentRedirect(deps: SigninDeps, returnTo: string): Promise<boolean> {
-  const flag = silentRedirectFlag(deps.namespace);
+  const flag = silentRedirectFlag(deps.config.namespace);
   if (!flag.set()) return false;
   let url: URL;
   try {
@@ -74,11 +75,12 @@ async function silentRedirect(deps: SigninDeps, returnTo: string): Promise<boole
     flag.clear();
     throw err;
   }
-  if (!deps.navigate) {
+  const { navigate } = deps.config;
+  if (!navigate) {
     location.assign(url.href);
     // The page is leaving; the answer is handleRedirect()'s, on the callback.
     return new Promise<boolean>(() => undefined);
   }
-  await deps.navigate(url.href, 'login');
+  await navigate(url.href, 'login');
   return false;
 }
