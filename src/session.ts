@@ -112,7 +112,7 @@ export function createSession(deps: SessionDeps) {
     let running = inflight.get(key);
     if (!running) {
       // Every audience takes the one lock: each refresh rotates the same refresh token.
-      running = withLock(lockName, () => refreshUnderLock({ config, server, client, record, newest }, stale, audience))
+      running = withLock(lockName, () => refreshUnderLock({ config, server, client, record, newest }, stale, audience), deps.store)
         .then(apply, (err) => Promise.reject(keep(toOAuthError(err, 'the refresh'))))
         .finally(() => inflight.delete(key));
       inflight.set(key, running);
@@ -203,7 +203,7 @@ export function createSession(deps: SessionDeps) {
       };
       // Under the refresh lock: a refresh in flight in another tab first stores its rotated
       // token (and sees it stored), then this login replaces that session.
-      await withLock(lockName, () => record.write(session)).catch(() => {
+      await withLock(lockName, () => record.write(session), deps.store).catch(() => {
         // IndexedDB refused the write (the store reported it): from now on this session lives in
         // the page's memory, as when IndexedDB cannot be opened.
         record = openSessionRecord(openStore('memory', config.namespace), tokenType);
