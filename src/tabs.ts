@@ -40,7 +40,7 @@ const isTabMessage = (type: unknown): type is TabMessage['type'] => type === 'lo
 /**
  * A channel to the other tabs of this origin: a BroadcastChannel, or else the `storage` event
  * of a localStorage key set and removed at once (it carries only the message type and a nonce,
- * never a token, and nothing stays behind). Where neither works, tabs catch up on focus and
+ * never a token). Where neither works, tabs catch up on focus and
  * visibility (see {@link watchPage}).
  */
 export function openTabChannel(name: string, onMessage: (message: TabMessage) => void): TabChannel {
@@ -69,12 +69,15 @@ function storageChannel(name: string, onMessage: (message: TabMessage) => void):
     if (isTabMessage(type)) onMessage({ type });
   };
   globalThis.addEventListener?.('storage', onStorage);
+  try {
+    // WebKit sends storage events only to documents that have used localStorage.
+    void localStorage.length;
+  } catch {}
   return {
     post(message) {
       try {
         // A new value every time: setting the same one again fires no event.
         localStorage.setItem(key, `${message.type} ${Date.now()}.${Math.random()}`);
-        localStorage.removeItem(key);
       } catch {
         // localStorage disabled or full: the other tabs catch up when they regain focus.
       }

@@ -22,7 +22,7 @@ const apiCalls = (stack: Stack) => stack.api.requests.filter((r) => r.method !==
 test('login round trip: one code exchange, signed in, back at returnTo', async ({ session, stack }) => {
   await login(session.first, stack);
   const state = await harnessState(session.first);
-  expect(state.bootError).toBeUndefined();
+  expect(state.bootError).toBeNull();
   expect(state.redirectResult).toEqual({ returnTo: '/inbox' });
   expect(state).toMatchObject({ authenticated: true, sub: 'alice', events: ['login'], pageErrors: [] });
   expect(stack.auth.counts.token.authorization_code).toBe(1);
@@ -82,7 +82,7 @@ test('DPoP: the key is non-extractable and survives a reload, still bound to the
 test('login with indexedDB.open failing: the round trip completes, the session lives in memory', async ({ session, stack }) => {
   await login(session.first, stack, { noIndexedDb: true });
   const state = await harnessState(session.first);
-  expect(state.bootError).toBeUndefined();
+  expect(state.bootError).toBeNull();
   expect(state).toMatchObject({ authenticated: true, sub: 'alice', pageErrors: [] });
   expect(state.events).toContain('error:storage_unavailable');
   expect(stack.auth.counts.token.authorization_code).toBe(1);

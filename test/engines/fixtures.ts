@@ -131,8 +131,9 @@ export function harnessState(win: Win) {
     return {
       authenticated: Boolean(w.sdk?.isAuthenticated),
       sub: w.sdk?.user?.sub as string | undefined,
-      bootError: w.bootError as { code?: string; message: string } | undefined,
-      redirectResult: w.redirectResult as { returnTo?: string } | null | undefined,
+      // null, not undefined: classic WebDriver returns undefined members as null.
+      bootError: (w.bootError ?? null) as { code?: string; message: string } | null,
+      redirectResult: (w.redirectResult ?? null) as { returnTo?: string } | null,
       events: ((w.events ?? []) as any[]).map((e) => (e.type === 'error' ? `error:${e.error?.code}` : e.type)) as string[],
       pageErrors: (w.pageErrors ?? []) as string[],
     };
