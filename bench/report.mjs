@@ -20,6 +20,29 @@ function summarizeStorm(runs, { rounds }) {
   };
 }
 
+/** Per resource: refresh grants per expiry (median over runs) and the most in any one round. */
+function summarizeStormTwoApis(runs, { rounds }) {
+  const resources = [...new Set(runs.flatMap((run) => run.grantsPerRound.flatMap(Object.keys)))];
+  const perResource = Object.fromEntries(
+    resources.map((resource) => [
+      resource,
+      {
+        grantsPerExpiry: spread(runs.map((run) => run.grantsPerRound.reduce((sum, round) => sum + (round[resource] ?? 0), 0) / rounds)),
+        mostInOneRound: max(runs.flatMap((run) => run.grantsPerRound.map((round) => round[resource] ?? 0))),
+      },
+    ]),
+  );
+  const total = (figure) => runs.reduce((sum, run) => sum + run[figure], 0);
+  return {
+    perResource,
+    calls: total('calls'),
+    failedCalls: total('failedCalls'),
+    refusedGrants: total('refusedGrants'),
+    refreshTokensPresentedTwice: total('refreshTokensPresentedTwice'),
+    sessionsLost: total('sessionsLost'),
+  };
+}
+
 /** Per SDK: the figures (medians over repetitions), or null where the scenario could not run. */
 export function summarize(results, sdks, settings) {
   const summary = {};
@@ -51,6 +74,7 @@ export function summarize(results, sdks, settings) {
         : null,
       stormOneTab: errors.stormOneTab || !runs.stormOneTab ? null : summarizeStorm(runs.stormOneTab, settings.stormOneTab),
       stormTabs: errors.stormTabs || !runs.stormTabs ? null : summarizeStorm(runs.stormTabs, settings.stormTabs),
+      stormTwoApis: errors.stormTwoApis || !runs.stormTwoApis ? null : summarizeStormTwoApis(runs.stormTwoApis, settings.stormTwoApis),
       errors: Object.fromEntries(Object.entries(errors).sort()),
     };
   }
@@ -128,7 +152,26 @@ export function formatTable(summary, sdks, { machine, settings }) {
     'and the API forgets the old token; every call is the SDK\'s own way: spa-oauth sdk.fetch, auth0-spa-js getTokenSilently + fetch,',
     'oidc-client-ts getUser (signinSilent when expired) + fetch. Lost: signed out, or the next call fails (grant revoked by refresh token reuse detection).',
   ];
-  return [intro, '', ...lines, '', ...legend, ...(notes.size ? ['', ...notes.values()] : [])].join('\n');
+  return [intro, '', ...lines, '', ...legend, ...(notes.size ? ['', ...notes.values()] : []), ...twoApisSection(summary[OURS], settings)].join('\n');
+}
+
+/** The two-API storm (spa-oauth only): refresh grants per resource per expiry, and what went wrong, summed over runs. */
+function twoApisSection(ours, settings) {
+  const { tabs, callsPerTab, rounds } = settings.stormTwoApis;
+  const heading = `spa-oauth, ${tabs} tabs × ${callsPerTab} calls × 3 APIs (the default token, two audience-restricted ones) × ${rounds} expiries, ${settings.stormRepetitions} runs:`;
+  if (ours.errors.stormTwoApis) return ['', heading, `not run: ${ours.errors.stormTwoApis}`];
+  const s = ours.stormTwoApis;
+  if (!s) return [];
+  return [
+    '',
+    heading,
+    '',
+    '| resource | refresh grants per expiry | most in one round |',
+    '| --- | ---: | ---: |',
+    ...Object.entries(s.perResource).map(([resource, r]) => `| ${resource} | ${spreadText(r.grantsPerExpiry)} | ${r.mostInOneRound} |`),
+    '',
+    `Failed calls ${s.failedCalls} of ${s.calls}; refused refresh grants ${s.refusedGrants}; refresh tokens presented twice ${s.refreshTokensPresentedTwice}; sessions lost ${s.sessionsLost}.`,
+  ];
 }
 
 const roundAll = (values, digits) => values.map((v) => round(v, digits));
@@ -146,6 +189,7 @@ function rawRuns(results) {
         calls: (runs.calls ?? []).map((run) => ({ rawMs: roundAll(run.rawMs, 1), sdkMs: roundAll(run.sdkMs, 1) })),
         stormOneTab: runs.stormOneTab ?? [],
         stormTabs: runs.stormTabs ?? [],
+        stormTwoApis: runs.stormTwoApis ?? [],
       },
     ]),
   );

@@ -7,7 +7,7 @@ import { bundlePeer, measureSize } from './bundle.mjs';
 import { describeMachine } from './machine.mjs';
 import { writeBenchPage } from './pages.mjs';
 import { formatTable, summarize, toJson } from './report.mjs';
-import { callOverhead, loginCallbackAndReturningUser, refreshStorm } from './scenarios.mjs';
+import { callOverhead, loginCallbackAndReturningUser, refreshStorm, refreshStormTwoApis } from './scenarios.mjs';
 import { SDKS, pagePath } from './sdks.mjs';
 
 const SETTINGS = {
@@ -21,6 +21,8 @@ const SETTINGS = {
   stormAccessTokenTtlSeconds: 300,
   stormOneTab: { tabs: 1, callsPerTab: 20, rounds: 1 },
   stormTabs: { tabs: 3, callsPerTab: 10, rounds: 5 },
+  // spa-oauth only: the same storm, each tab calling the default API and two APIs with tokens of their own.
+  stormTwoApis: { tabs: 3, callsPerTab: 10, rounds: 5 },
 };
 
 // Auth0's endpoint paths, which auth0-spa-js builds from its `domain` instead of reading discovery.
@@ -43,9 +45,9 @@ setTimeout(() => {
  * Runs `measure` `times` times per SDK, SDKs interleaved and the one going first rotated, so that
  * drift over the run favours none; an SDK that fails once is not run again for that figure.
  */
-async function repeat(times, label, measure, results) {
+async function repeat(times, label, measure, results, sdks = SDKS) {
   for (let i = 0; i < times; i++) {
-    for (const sdk of SDKS.map((_, k) => SDKS[(k + i) % SDKS.length])) {
+    for (const sdk of sdks.map((_, k) => sdks[(k + i) % sdks.length])) {
       const entry = results[sdk.name];
       if (entry.errors[label]) continue;
       try {
@@ -92,6 +94,9 @@ async function main() {
     await repeat(SETTINGS.stormRepetitions, 'stormOneTab', storm(SETTINGS.stormOneTab), results);
     process.stderr.write(' storm 3 tabs ');
     await repeat(SETTINGS.stormRepetitions, 'stormTabs', storm(SETTINGS.stormTabs), results);
+    process.stderr.write(' storm 3 tabs, two APIs ');
+    const twoApis = (sdk) => refreshStormTwoApis(target(sdk), { ...SETTINGS.stormTwoApis, ttlSeconds: SETTINGS.stormAccessTokenTtlSeconds });
+    await repeat(SETTINGS.stormRepetitions, 'stormTwoApis', twoApis, results, SDKS.filter((sdk) => sdk.name === 'spa-oauth'));
     process.stderr.write('\n\n');
   } finally {
     await browser.close().catch(() => {});

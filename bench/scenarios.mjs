@@ -131,3 +131,56 @@ export function refreshStorm({ browser, stack, pageUrl }, { tabs: tabCount, call
     };
   });
 }
+
+/** The refresh grants since `from` (an index into the provider's token requests), counted by resource. */
+function grantsByResource(stack, from) {
+  const byResource = { default: 0, [stack.apiA.resource]: 0, [stack.apiB.resource]: 0 };
+  for (const request of stack.auth.tokenRequests().slice(from)) {
+    if (request.grant_type !== 'refresh_token') continue;
+    const key = String(request.resource ?? 'default');
+    byResource[key] = (byResource[key] ?? 0) + 1;
+  }
+  return byResource;
+}
+
+/**
+ * spa-oauth only (peers have no token per API on one refresh token): the storm of
+ * {@link refreshStorm}, each tab calling the default API and two audience-restricted APIs (RFC
+ * 8707) at once. Counts refresh grants per resource per round, refresh tokens presented twice,
+ * refused grants, failed calls and lost sessions.
+ */
+export function refreshStormTwoApis({ browser, stack, pageUrl }, { tabs: tabCount, callsPerTab, rounds, ttlSeconds }) {
+  return withContext(browser, async (context) => {
+    stack.reset();
+    stack.auth.setAccessTokenTtl(ttlSeconds);
+    // Read by the spa-oauth bench page (pages/spa-oauth.js) before it creates the client.
+    await context.addInitScript((apis) => {
+      window.BENCH_APIS = apis;
+    }, { [stack.apiA.origin]: { resource: stack.apiA.resource }, [stack.apiB.origin]: { resource: stack.apiB.resource } });
+    await freezeClock(context);
+    const tabs = await signedInTabs(context, stack, pageUrl, tabCount);
+    const urls = [stack.api, stack.apiA, stack.apiB].map((api) => `${api.origin}/api/me`);
+
+    const grantsPerRound = [];
+    let failedCalls = 0;
+    for (let round = 0; round < rounds; round++) {
+      await expireAccessTokens(context, tabs[0], stack, ttlSeconds);
+      const from = stack.auth.tokenRequests().length;
+      const statuses = await Promise.all(
+        tabs.flatMap((tab) => urls.map((url) => tab.evaluate(([url, count]) => bench.concurrentCalls(url, count), [url, callsPerTab]))),
+      );
+      grantsPerRound.push(grantsByResource(stack, from));
+      failedCalls += failures(statuses.flat());
+    }
+    const refreshGrants = stack.auth.tokenRequests().filter((r) => r.grant_type === 'refresh_token');
+    const presented = refreshGrants.map((r) => r.refreshToken);
+    return {
+      grantsPerRound,
+      calls: rounds * tabCount * callsPerTab * urls.length,
+      failedCalls,
+      refusedGrants: refreshGrants.filter((r) => r.status !== 200).length,
+      refreshTokensPresentedTwice: presented.length - new Set(presented).size,
+      sessionsLost: await countLostSessions(tabs, stack),
+    };
+  });
+}

@@ -13,6 +13,8 @@ import {
 import type { ResolvedConfig } from './config.js';
 import { requestOptions, type Transport } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
+import { pushAuthorizationRequest } from './par.js';
+import { checkAcr } from './stepup.js';
 import type { Store } from './store.js';
 import { exchangeTokens, publicClient, type TokenSet } from './token.js';
 import { now } from './util.js';
@@ -23,6 +25,8 @@ interface LoginTransaction {
   nonce?: string;
   /** The `max_age` the request carried, so the callback checks `auth_time` against it. */
   maxAge?: number;
+  /** The `acr_values` the request carried, so the callback checks the ID token's `acr` against them. */
+  acrValues?: string;
   returnTo: string;
   createdAt: number;
 }
@@ -43,6 +47,13 @@ export interface LoginOptions {
   loginHint?: string;
   /** Extra authorization request parameters (default: none). They cannot override the protocol ones. */
   params?: Record<string, string>;
+  /**
+   * Space-separated Authentication Context Class References to ask for, e.g. `'gold'` (OIDC
+   * `acr_values`, RFC 9470; default: none). The ID token's `acr` must be one of them.
+   */
+  acrValues?: string;
+  /** The most seconds since the user last authenticated (OIDC `max_age`; default: none); `0` asks to log in again. */
+  maxAge?: number;
 }
 
 // response_mode would move the code where handleRedirect() does not look (the fragment, a form post).
@@ -72,46 +83,104 @@ export interface PendingStores {
 }
 
 /**
+ * Whether the login pushes its parameters first: as the server requires by default, always with
+ * `par: true`, never with `par: false`. `invalid_config` when the choice cannot work with this server.
+ */
+export function usesPar(as: AuthorizationServer, config: ResolvedConfig): boolean {
+  const required = as.require_pushed_authorization_requests === true;
+  if (config.par === false && required) {
+    throw new OAuthError('invalid_config', `option "par" is false, but ${as.issuer} requires pushed authorization requests; remove "par: false"`);
+  }
+  if (config.par && !as.pushed_authorization_request_endpoint) {
+    throw new OAuthError('invalid_config', `option "par" is true, but ${as.issuer} has no "pushed_authorization_request_endpoint"; remove "par: true" or enable PAR at the server`);
+  }
+  return config.par ?? required;
+}
+
+/** What the one login builder needs besides the app's {@link LoginOptions}. */
+export interface LoginRequest extends LoginOptions {
+  returnTo: string;
+  /** The DPoP key's thumbprint, named in the request (`dpop_jkt`) so the code is bound to it. */
+  dpopJkt?: string;
+  /** How a pushed request (PAR) reaches the server, and the key whose proof it carries. */
+  transport: Transport;
+  dpop?: DPoPHandle;
+}
+
+/** The authorization request's parameters: the app's extra ones, then the protocol's, which it cannot override. */
+function authorizationParams(config: ResolvedConfig, options: LoginRequest, fixed: Record<string, string | undefined>): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(options.params ?? {})) {
+    if (PROTOCOL_PARAMS.has(name)) {
+      throw new OAuthError('invalid_config', `login({ params }) cannot set "${name}"; the SDK sets it itself`);
+    }
+    params.set(name, value);
+  }
+  if (options.acrValues !== undefined) {
+    if (typeof options.acrValues !== 'string' || !options.acrValues.trim()) {
+      throw new OAuthError('invalid_config', 'login({ acrValues }) must be a space-separated string of ACR values, e.g. "gold"');
+    }
+    params.set('acr_values', options.acrValues.trim().split(/\s+/).join(' '));
+  }
+  if (options.maxAge !== undefined) params.set('max_age', String(options.maxAge));
+  const all: Record<string, string | undefined> = {
+    client_id: config.clientId,
+    redirect_uri: config.redirectUri,
+    response_type: 'code',
+    scope: config.scope,
+    code_challenge_method: 'S256',
+    prompt: options.prompt,
+    login_hint: options.loginHint,
+    dpop_jkt: options.dpopJkt,
+    ...fixed,
+  };
+  for (const [name, value] of Object.entries(all)) if (value) params.set(name, value);
+  for (const resource of config.requestedResources) params.append('resource', resource);
+  return params;
+}
+
+/**
  * Builds the authorization request (response_type=code, PKCE S256, state, and a nonce when
- * `openid` is in scope) and saves what the callback will need. Returns the URL to navigate to.
+ * `openid` is in scope; `acr_values` and `max_age` for a step-up), pushes it first when PAR is on,
+ * and saves what the callback will need. Returns the URL to navigate to.
  *
  * @see https://www.rfc-editor.org/rfc/rfc7636.html
+ * @see https://www.rfc-editor.org/rfc/rfc9470.html#section-4
  */
 export async function beginLogin(
   as: AuthorizationServer,
   config: ResolvedConfig,
   stores: PendingStores,
-  options: LoginOptions & { returnTo: string; dpopJkt?: string },
+  options: LoginRequest,
 ): Promise<URL> {
   const codeVerifier = generateRandomCodeVerifier();
   const state = newState(config);
   const nonce = config.scope.split(' ').includes('openid') ? generateRandomNonce() : undefined;
-  const url = new URL(as.authorization_endpoint!);
-  for (const [name, value] of Object.entries(options.params ?? {})) {
-    if (PROTOCOL_PARAMS.has(name)) {
-      throw new OAuthError('invalid_config', `login({ params }) cannot set "${name}"; the SDK sets it itself`);
-    }
-    url.searchParams.set(name, value);
-  }
-  url.searchParams.set('client_id', config.clientId);
-  url.searchParams.set('redirect_uri', config.redirectUri);
-  url.searchParams.set('response_type', 'code');
-  url.searchParams.set('scope', config.scope);
-  url.searchParams.set('state', state);
-  url.searchParams.set('code_challenge', await calculatePKCECodeChallenge(codeVerifier));
-  url.searchParams.set('code_challenge_method', 'S256');
-  if (nonce) url.searchParams.set('nonce', nonce);
-  if (options.prompt) url.searchParams.set('prompt', options.prompt);
-  if (options.loginHint) url.searchParams.set('login_hint', options.loginHint);
-  if (options.dpopJkt) url.searchParams.set('dpop_jkt', options.dpopJkt);
-  for (const resource of config.requestedResources) url.searchParams.append('resource', resource);
-  const maxAgeParam = url.searchParams.get('max_age');
+  const params = authorizationParams(config, options, {
+    state,
+    nonce,
+    code_challenge: await calculatePKCECodeChallenge(codeVerifier),
+  });
+  const maxAgeParam = params.get('max_age');
   const maxAge = maxAgeParam === null ? undefined : Number(maxAgeParam);
   if (maxAge !== undefined && !(Number.isInteger(maxAge) && maxAge >= 0)) {
-    throw new OAuthError('invalid_config', `login({ params }) "max_age" must be a whole number of seconds, got "${maxAgeParam}"`);
+    throw new OAuthError('invalid_config', `login({ maxAge }) or "max_age" in params must be a whole number of seconds, got "${maxAgeParam}"`);
+  }
+  let url = new URL(as.authorization_endpoint!);
+  if (usesPar(as, config)) {
+    url = await pushAuthorizationRequest(as, config, options.transport, params, options.dpop);
+  } else {
+    for (const [name, value] of params) url.searchParams.append(name, value);
   }
 
-  const tx: LoginTransaction = { codeVerifier, nonce, maxAge, returnTo: options.returnTo, createdAt: now() };
+  const tx: LoginTransaction = {
+    codeVerifier,
+    nonce,
+    maxAge,
+    acrValues: params.get('acr_values') ?? undefined,
+    returnTo: options.returnTo,
+    createdAt: now(),
+  };
   const add = (pending: unknown) => ({ ...freshOnly(pending), [state]: tx });
   // A refused write has already been reported by the store; the tab keeps the login instead.
   const kept = await stores.durable.update(PENDING_KEY, add).then(() => stores.durable.persistent, () => false);
@@ -193,7 +262,7 @@ export async function completeLogin(
   }
   const options = requestOptions(config.issuer, transport);
   const additionalParameters = config.resource.map((resource) => ['resource', resource]);
-  return exchangeTokens(
+  const tokens = await exchangeTokens(
     () =>
       authorizationCodeGrantRequest(as, client, None(), validated, config.redirectUri, tx.codeVerifier, {
         ...options,
@@ -208,4 +277,6 @@ export async function completeLogin(
       }),
     { action: `the code exchange at ${as.token_endpoint}`, dpop },
   );
+  checkAcr(tokens.claims, tx.acrValues);
+  return tokens;
 }

@@ -1,3 +1,4 @@
+import type { WWWAuthenticateChallengeError } from 'oauth4webapi';
 import { beginLogin, type LoginOptions, type PendingStores } from './authorize.js';
 import type { UserClaims } from './claims.js';
 import { audienceOf, resolveConfig, type OAuthClientOptions } from './config.js';
@@ -9,6 +10,7 @@ import { createRedirectHandler, type RedirectResult } from './redirect.js';
 import { createServerContext } from './server.js';
 import { createSession } from './session.js';
 import { openStore } from './store.js';
+import { challengeEvent } from './stepup.js';
 import { sameOriginPath } from './util.js';
 
 export type { LogoutOptions } from './logout.js';
@@ -41,7 +43,7 @@ export interface Client<Claims extends UserClaims = UserClaims> {
   fetch: typeof fetch;
   /** Wraps another `fetch` the same way (default: `globalThis.fetch`). */
   wrapFetch(fetchImpl?: typeof fetch): typeof fetch;
-  /** Listens to `login`, `logout`, `refresh` and `error` events; returns the unsubscribe function. */
+  /** Listens to `login`, `logout`, `refresh`, `error`, `step_up` and `insufficient_scope` events; returns the unsubscribe function. */
   subscribe(listener: OAuthEventListener): () => void;
   /** Closes the tab channel, timers and page listeners; every later call rejects with `client_disposed`. */
   dispose(): void;
@@ -100,6 +102,10 @@ async function create(options: OAuthClientOptions): Promise<Client> {
     },
     renewAfterRejection: (rejected: string, origin: string) => session.renewAfterRejection(rejected, config.audiences.get(origin)),
     dpop: () => server.dpop(),
+    challenged(challenge: WWWAuthenticateChallengeError, url: URL) {
+      const event = challengeEvent(challenge, url.href);
+      if (event) emitter.emit(event);
+    },
   };
   const wrapFetch = (fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) =>
     createAuthorizedFetch(config.apiOrigins, tokenSource, fetchImpl);
@@ -122,6 +128,9 @@ async function create(options: OAuthClientOptions): Promise<Client> {
         // A key that cannot outlive the redirect (no IndexedDB) is not named: the callback binds
         // the tokens to a key of its own, and the code stays protected by PKCE.
         dpopJkt: server.dpopKeyKept ? await handle?.calculateThumbprint() : undefined,
+        transport: server.transport,
+        // A pushed request names the same key with its proof (RFC 9449 section 10.1).
+        dpop: server.dpopKeyKept ? handle : undefined,
       });
       location.assign(url.href);
     },

@@ -35,6 +35,12 @@ export interface OAuthClientOptions {
   /** Bind tokens to a browser-held key with DPoP, RFC 9449 (default: false). */
   dpop?: boolean;
   /**
+   * Pushed authorization requests, RFC 9126 (default: only when the server's metadata sets
+   * `require_pushed_authorization_requests`). `true` pushes whenever the server has a
+   * `pushed_authorization_request_endpoint`; `false` never does.
+   */
+  par?: boolean;
+  /**
    * Where to read the server's metadata (default: `{issuer}/.well-known/openid-configuration`,
    * then RFC 8414's `/.well-known/oauth-authorization-server` when that answers 404).
    */
@@ -81,6 +87,8 @@ export interface ResolvedConfig {
   refreshLeewaySeconds: number;
   requestTimeoutMs: number;
   dpop: boolean;
+  /** Undefined: as the server's metadata requires. */
+  par?: boolean;
   discoveryUrl?: string;
   metadata?: AuthorizationServer;
   /** Namespace of this client's records and the name of its lock and channel. */
@@ -199,6 +207,7 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
   const storage = options.storage ?? 'indexeddb';
   if (storage !== 'indexeddb' && storage !== 'memory') throw invalid('storage', `must be "indexeddb" or "memory", got "${String(storage)}"`);
   if (options.dpop !== undefined && typeof options.dpop !== 'boolean') throw invalid('dpop', 'must be true or false');
+  if (options.par !== undefined && typeof options.par !== 'boolean') throw invalid('par', 'must be true or false');
   const requestTimeoutMs = nonNegativeNumber('requestTimeoutMs', options.requestTimeoutMs, 10_000);
   if (requestTimeoutMs === 0) throw invalid('requestTimeoutMs', 'must be greater than 0');
 
@@ -218,6 +227,7 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
     refreshLeewaySeconds: nonNegativeNumber('refreshLeewaySeconds', options.refreshLeewaySeconds, 30),
     requestTimeoutMs,
     dpop: options.dpop ?? false,
+    par: options.par,
     discoveryUrl,
     metadata: options.metadata && checkEndpoints({ ...options.metadata, issuer: options.issuer }, issuer, 'option "metadata"', 'invalid_config'),
     namespace: `spa-oauth:${issuer.href}:${options.clientId}`,

@@ -18,6 +18,22 @@ export type OAuthEvent =
       error?: OAuthError;
     }
   | { type: 'refresh'; expiresAt: number }
+  | {
+      /**
+       * An API answered `error="insufficient_user_authentication"` (RFC 9470): it wants a stronger or
+       * more recent login, e.g. `login({ acrValues })`, with the challenge's values when it gave them.
+       */
+      type: 'step_up';
+      url: string;
+      acrValues?: string;
+      maxAge?: number;
+    }
+  | {
+      /** An API answered `error="insufficient_scope"` (RFC 6750 section 3.1), naming the `scope` it needs when it did. */
+      type: 'insufficient_scope';
+      url: string;
+      scope?: string;
+    }
   | { type: 'error'; error: OAuthError };
 
 /** A listener of {@link OAuthEvent}s. */

@@ -13,6 +13,8 @@ export interface TokenSource {
   getAccessToken(origin: string): Promise<AccessToken>;
   renewAfterRejection(rejected: string, origin: string): Promise<AccessToken>;
   dpop(): Promise<DPoPHandle | undefined>;
+  /** Told of every challenge an API answered (step-up and scope challenges become events). */
+  challenged(challenge: WWWAuthenticateChallengeError, url: URL): void;
 }
 
 function requestUrl(input: RequestInfo | URL): URL {
@@ -81,10 +83,14 @@ export function createAuthorizedFetch(
     const spare = init?.body instanceof ReadableStream ? undefined : request.body ? request.clone() : request;
     const first = await send(request, url, token, redirect);
     if (first instanceof Response) return first;
+    source.challenged(first, url);
+    // A step-up or scope challenge is not invalid_token: it goes back unchanged, no refresh, no retry.
     if (!spare || !wantsRetry(first)) return first.response;
 
     const next = isDPoPNonceError(first) ? token : await source.renewAfterRejection(token.token, url.origin);
     const second = await send(spare, url, next, redirect);
-    return second instanceof Response ? second : second.response;
+    if (second instanceof Response) return second;
+    source.challenged(second, url);
+    return second.response;
   };
 }

@@ -16,6 +16,12 @@ export interface Session extends Omit<TokenSet, 'claims' | 'scope'> {
   returnTo?: string;
 }
 
+/** The session a login's tokens start, remembering which login made it. */
+export function newSession(tokens: TokenSet, login: { loginState: string; returnTo: string }): Session {
+  const { accessToken, tokenType, expiresAt, lifetimeSeconds, refreshToken, idToken } = tokens;
+  return { v: 1, accessToken, tokenType, expiresAt, lifetimeSeconds, refreshToken, idToken, user: tokens.claims ?? null, ...login };
+}
+
 const KEY = 'session';
 const UNREAD = Symbol();
 

@@ -2,11 +2,12 @@ import type { UserClaims } from './claims.js';
 import type { Audience, ResolvedConfig } from './config.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { Emitter, LogoutReason } from './events.js';
-import { openSessionRecord, type ApiToken, type Session } from './record.js';
-import { isFresh, issuedAt, leewayMs, MIN_REFRESH_INTERVAL_MS, refreshUnderLock, revokeToken, tokenOf, type RefreshOutcome } from './refresh.js';
+import { newSession, openSessionRecord, type ApiToken, type Session } from './record.js';
+import { isFresh, refreshUnderLock, revokeToken, tokenOf, type RefreshOutcome } from './refresh.js';
 import type { ServerContext } from './server.js';
 import { openStore, type Store } from './store.js';
-import { isPageVisible, openTabChannel, watchPage, withLock, type TabMessage } from './tabs.js';
+import { createTabCopy } from './tab-copy.js';
+import { withLock } from './tabs.js';
 import { publicClient, type TokenSet } from './token.js';
 import { now } from './util.js';
 
@@ -24,16 +25,12 @@ export interface SessionDeps {
   server: ServerContext;
 }
 
-const MAX_BACKOFF_MS = 60_000;
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** Who a session is about: its ID token's issuer and subject. */
-const who = (s: Session) => `${s.user?.iss} ${s.user?.sub}`;
+const isUsable = (s: Session | null) => s !== null && (s.refreshToken !== undefined || now() < s.expiresAt);
 
 /**
- * The session of one client in this tab: the memory copy for the hot path, the refresh timer,
- * and the tab-to-tab sync. State lives here because it has to: the in-flight refresh, the timers
- * and the memory copy. The refresh itself (lock, re-read, grant, compare-and-set) is `refresh.ts`.
+ * The session of one client: starting it, handing out tokens (one refresh in flight per
+ * audience in this tab, one across tabs through the lock), and ending it. This tab's copy of the
+ * session (memory, timer, tab sync) is `tab-copy.ts`; the refresh itself is `refresh.ts`.
  */
 export function createSession(deps: SessionDeps) {
   const { config, emitter, server } = deps;
@@ -41,70 +38,9 @@ export function createSession(deps: SessionDeps) {
   const lockName = config.namespace;
   const tokenType = config.dpop ? 'dpop' : 'bearer';
   let record = openSessionRecord(deps.store, tokenType);
-  let current: Session | null = null;
   // One refresh in flight per audience ('' is the default token's) in this tab.
   const inflight = new Map<string, Promise<Session>>();
-  let failures = 0;
-  // After a failed write: the access token of the stored record that the memory copy replaced.
-  // That record is dead for good (its refresh token is spent): while IndexedDB still holds it,
-  // this tab's memory wins, even when that is no session after a logout; anything else stored wins.
-  let unsavedOver: string | undefined;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let disposed = false;
-
-  const channel = openTabChannel(config.namespace, (message) => void onTabMessage(message));
-  const stopWatching = watchPage({
-    onVisible: () => void resync(),
-    onHidden: () => clearTimeout(timer),
-    onOnline: () => {
-      failures = 0;
-      schedule();
-    },
-  });
-
-  const isUsable = (s: Session | null) => s !== null && (s.refreshToken !== undefined || now() < s.expiresAt);
-
-  /** The session this tab should hold, given what IndexedDB holds. */
-  const newest = (stored: Session | null) => (stored && stored.accessToken === unsavedOver ? current : stored);
-
-  /**
-   * Makes `next` this tab's session. A session ending, or passing to another user (`sub` or
-   * `iss`), is a `logout`; a session starting or passing to another user is a `login`.
-   */
-  function adopt(next: Session | null, reason: LogoutReason = 'other_tab', error?: OAuthError, login = false) {
-    const previous = current;
-    current = next;
-    schedule();
-    const changed = !previous || !next || who(previous) !== who(next);
-    if (previous && changed) emitter.emit({ type: 'logout', reason, error });
-    if (next && (changed || login)) emitter.emit({ type: 'login', user: next.user });
-  }
-
-  /** Refresh ahead of expiry while the tab is visible; hidden tabs never keep a session alive. */
-  function schedule() {
-    clearTimeout(timer);
-    if (disposed || !current?.refreshToken || !isPageVisible()) return;
-    const due = Math.max(current.expiresAt - leewayMs(current, config), issuedAt(current) + MIN_REFRESH_INTERVAL_MS) - now();
-    const backoff = failures ? Math.min(1000 * 2 ** (failures - 1), MAX_BACKOFF_MS) : 0;
-    // setTimeout fires at once for delays past 2^31 - 1 ms (about 24.8 days), so long-lived
-    // tokens wake up early and re-arm instead of refreshing.
-    const delay = Math.min(Math.max(due, backoff, 0), MAX_TIMER_MS);
-    const stale = current.accessToken;
-    timer = setTimeout(() => {
-      if (current?.accessToken !== stale) return;
-      if (isFresh(current, config)) schedule();
-      else void refresh(stale).catch(() => undefined);
-    }, delay);
-  }
-
-  function onTabMessage(message: TabMessage) {
-    return message.type === 'logout' ? adopt(null) : resync();
-  }
-
-  /** Re-reads the stored session, in case this tab missed a message while it was hidden. */
-  async function resync() {
-    adopt(newest(await record.read().catch(() => current)));
-  }
+  const copy = createTabCopy({ config, emitter, record: () => record, onDue: (stale) => void refresh(stale).catch(() => undefined) });
 
   /** The session after refreshing `audience`'s token `stale`, shared by every caller in this tab. */
   function refresh(stale: string | undefined, audience?: Audience): Promise<Session> {
@@ -112,8 +48,14 @@ export function createSession(deps: SessionDeps) {
     let running = inflight.get(key);
     if (!running) {
       // Every audience takes the one lock: each refresh rotates the same refresh token.
-      running = withLock(lockName, () => refreshUnderLock({ config, server, client, record, newest }, stale, audience), deps.store)
-        .then(apply, (err) => Promise.reject(keep(toOAuthError(err, 'the refresh'))))
+      running = withLock(lockName, () => refreshUnderLock({ config, server, client, record, newest: copy.newest }, stale, audience), deps.store)
+        .then(apply, (err) => {
+          // The session is kept after a failed refresh; the timer tries again, backing off.
+          const error = toOAuthError(err, 'the refresh');
+          copy.failed();
+          emitter.emit({ type: 'error', error });
+          throw error;
+        })
         .finally(() => inflight.delete(key));
       inflight.set(key, running);
     }
@@ -129,37 +71,23 @@ export function createSession(deps: SessionDeps) {
   /** Makes what a refresh did this tab's state; throws when the session is over. */
   function apply(outcome: RefreshOutcome): Session {
     if (outcome.type === 'current') {
-      adopt(outcome.session);
+      copy.adopt(outcome.session);
       return outcome.session;
     }
     if (outcome.type === 'ended') {
       if (outcome.revoke) void revokeOrReport(outcome.revoke);
       // A refusal by the server ends the session in every tab; the other endings every tab sees itself.
-      if (outcome.reason === 'invalid_grant') channel.post({ type: 'logout' });
-      adopt(null, outcome.reason, outcome.refusal);
+      if (outcome.reason === 'invalid_grant') copy.post({ type: 'logout' });
+      copy.adopt(null, outcome.reason, outcome.refusal);
       throw outcome.error;
     }
     const { session, replaced, saved } = outcome;
-    if (!saved) {
-      emitter.emit({
-        type: 'error',
-        error: new OAuthError('storage_unavailable', 'the refreshed session could not be saved to IndexedDB; it is kept in this tab only'),
-      });
-    }
-    failures = 0;
-    adopt(session);
-    if (!saved) unsavedOver = replaced.accessToken;
-    channel.post({ type: 'refresh' });
+    const unsaved = 'the refreshed session could not be saved to IndexedDB; it is kept in this tab only';
+    if (!saved) emitter.emit({ type: 'error', error: new OAuthError('storage_unavailable', unsaved) });
+    copy.refreshed(session, saved ? undefined : replaced.accessToken);
+    copy.post({ type: 'refresh' });
     emitter.emit({ type: 'refresh', expiresAt: session.expiresAt });
     return session;
-  }
-
-  /** Keeps the session after a failed refresh; the timer tries again, backing off. */
-  function keep(error: OAuthError): OAuthError {
-    failures += 1;
-    schedule();
-    emitter.emit({ type: 'error', error });
-    return error;
   }
 
   function revokeOrReport(token: string) {
@@ -168,39 +96,34 @@ export function createSession(deps: SessionDeps) {
     );
   }
 
+  function signedIn(): Session {
+    if (!copy.current) throw new OAuthError('login_required', 'no session: call login() first');
+    return copy.current;
+  }
+
   return {
     get isAuthenticated(): boolean {
-      return isUsable(current);
+      return isUsable(copy.current);
     },
     get user(): UserClaims | null {
-      return isUsable(current) ? current!.user : null;
+      return isUsable(copy.current) ? copy.current!.user : null;
     },
     /** The `state` and `returnTo` of the login that made the current session. */
     get origin(): { loginState?: string; returnTo?: string } {
-      return { loginState: current?.loginState, returnTo: current?.returnTo };
+      return { loginState: copy.current?.loginState, returnTo: copy.current?.returnTo };
     },
     get idToken(): string | undefined {
-      return current?.idToken;
+      return copy.current?.idToken;
     },
 
     /** Loads the stored session at start-up. */
     async restore(): Promise<void> {
-      adopt(await record.read());
+      copy.adopt(await record.read());
     },
 
     /** Stores the session a login produced and tells the other tabs. */
     async start(tokens: TokenSet, login: { loginState: string; returnTo: string }): Promise<void> {
-      const session: Session = {
-        v: 1,
-        accessToken: tokens.accessToken,
-        tokenType: tokens.tokenType,
-        expiresAt: tokens.expiresAt,
-        lifetimeSeconds: tokens.lifetimeSeconds,
-        refreshToken: tokens.refreshToken,
-        idToken: tokens.idToken,
-        user: tokens.claims ?? null,
-        ...login,
-      };
+      const session = newSession(tokens, login);
       // Under the refresh lock: a refresh in flight in another tab first stores its rotated
       // token (and sees it stored), then this login replaces that session.
       await withLock(lockName, () => record.write(session), deps.store).catch(() => {
@@ -209,9 +132,8 @@ export function createSession(deps: SessionDeps) {
         record = openSessionRecord(openStore('memory', config.namespace), tokenType);
         return record.write(session);
       });
-      failures = 0;
-      adopt(session, 'user', undefined, true);
-      channel.post({ type: 'login' });
+      copy.started(session);
+      copy.post({ type: 'login' });
     },
 
     /**
@@ -220,14 +142,13 @@ export function createSession(deps: SessionDeps) {
      * the lock, every tab.
      */
     async getAccessToken(audience?: Audience): Promise<AccessToken> {
-      if (!current) throw new OAuthError('login_required', 'no session: call login() first');
-      const token = tokenOf(current, audience);
+      const token = tokenOf(signedIn(), audience);
       if (token && isFresh(token, config)) return toAccessToken(token);
       try {
         return toAccessToken(await refreshed(token?.accessToken, audience));
       } catch (err) {
         // A failed refresh (network, 5xx) does not void a token that is still valid.
-        const still = current && tokenOf(current, audience);
+        const still = copy.current && tokenOf(copy.current, audience);
         if ((err as OAuthError).retryable && still && now() < still.expiresAt) return toAccessToken(still);
         throw err;
       }
@@ -235,8 +156,7 @@ export function createSession(deps: SessionDeps) {
 
     /** After an API rejected `rejected`: a refresh, unless another call or tab already replaced it. */
     async renewAfterRejection(rejected: string, audience?: Audience): Promise<AccessToken> {
-      if (!current) throw new OAuthError('login_required', 'no session: call login() first');
-      const token = tokenOf(current, audience);
+      const token = tokenOf(signedIn(), audience);
       if (token && token.accessToken !== rejected) return toAccessToken(token);
       return toAccessToken(await refreshed(rejected, audience));
     },
@@ -246,25 +166,19 @@ export function createSession(deps: SessionDeps) {
      * local state goes first so a slow or failed revocation never keeps anyone signed in.
      */
     async end(reason: LogoutReason): Promise<{ idToken?: string }> {
-      const ended = current ?? (await record.read().catch(() => null));
+      const ended = copy.current ?? (await record.read().catch(() => null));
       // A failed delete must not keep the user signed in here: memory and the other tabs go first.
-      adopt(null, reason);
+      copy.adopt(null, reason);
       await record.remove().catch((cause) =>
         emitter.emit({ type: 'error', error: new OAuthError('storage_unavailable', 'the session could not be removed from IndexedDB and may come back on the next reload; clear the site data to be sure', { cause }) }),
       );
-      channel.post({ type: 'logout' });
+      copy.post({ type: 'logout' });
       const token = ended?.refreshToken ?? ended?.accessToken;
       if (token) await revokeOrReport(token);
       return { idToken: ended?.idToken };
     },
 
-    /** Stops the timer, the page listeners and the tab channel for good. */
-    dispose() {
-      disposed = true;
-      clearTimeout(timer);
-      stopWatching();
-      channel.close();
-    },
+    dispose: copy.dispose,
   };
 }
 
