@@ -54,8 +54,13 @@ export function createAuthStore<Claims extends object>(input: ClientInput<Claims
         if (!live) return;
         const sync = () => set({ status: c.isAuthenticated ? 'signed-in' : 'signed-out', user: c.user });
         unsubscribe = c.subscribe((event) => {
+          // A background error (a refresh during a network blip, storage) is shown, but only a
+          // failed login stops the guards.
           if (event.type === 'error') return set({ error: event.error });
-          if (event.type === 'login') state = { ...state, error: null };
+          if (event.type === 'login') {
+            loginFailed = false;
+            state = { ...state, error: null };
+          }
           // While loading, the callback's own login event must not show the callback page signed in.
           if (state.status !== 'loading') sync();
         });
@@ -63,7 +68,10 @@ export function createAuthStore<Claims extends object>(input: ClientInput<Claims
           const result = await c.handleRedirect();
           if (live && result) onRedirect(result.returnTo);
         } catch (error) {
-          if (live) state = { ...state, error: error as OAuthError };
+          if (live) {
+            loginFailed = true;
+            state = { ...state, error: error as OAuthError };
+          }
         }
         if (live) sync();
       },
@@ -74,14 +82,35 @@ export function createAuthStore<Claims extends object>(input: ClientInput<Claims
   // True once the app called login(), or logout() towards the server: the page is leaving, so a
   // guard seeing 'signed-out' must not start a login that races the app's own navigation.
   let leaving = false;
+  // True after a login failed (its callback, or login() itself), until a login succeeds: a guard
+  // starting another one could loop against a server that keeps refusing.
+  let loginFailed = false;
+
+  /**
+   * An action of the client for the app: its failure also lands in `error` (a login's also stops
+   * the guards), and it still rejects for a caller that awaits it. `login` marks a login.
+   * E.g. `loginWithPopup: action((c, options) => c.loginWithPopup(options), true)`.
+   */
+  function action<A extends unknown[], R>(run: (c: Client<UserClaims & Claims>, ...args: A) => Promise<R>, login = false) {
+    return (...args: A): Promise<R> =>
+      client.then((c) => run(c, ...args)).catch((error: OAuthError) => {
+        leaving = false;
+        loginFailed ||= login;
+        set({ error });
+        throw error;
+      });
+  }
+
+  const login = action((c, options?: LoginOptions) => c.login(options), true);
+  const logout = action((c, options?: LogoutOptions) => c.logout(options));
   const actions: AuthActions = {
     login(options) {
       leaving = true;
-      return client.then((c) => c.login(options));
+      return login(options);
     },
     logout(options) {
       leaving ||= !options?.localOnly;
-      return client.then((c) => c.logout(options));
+      return logout(options);
     },
     getAccessToken: () => client.then((c) => c.getAccessToken()),
     fetch: (resource, init) => client.then((c) => c.fetch(resource, init)),
@@ -89,8 +118,8 @@ export function createAuthStore<Claims extends object>(input: ClientInput<Claims
 
   return {
     get: (): AuthState<Claims> => state,
-    /** False while a guard may start a login: signed out, no failed login, no navigation under way. */
-    mayLogin: () => state.status === 'signed-out' && !state.error && !leaving,
+    /** True while a guard may start a login: signed out, no failed login, no navigation under way. */
+    mayLogin: () => state.status === 'signed-out' && !loginFailed && !leaving,
     subscribe(listener: () => void): () => void {
       listeners.add(listener);
       if (listeners.size === 1) start();
@@ -98,9 +127,8 @@ export function createAuthStore<Claims extends object>(input: ClientInput<Claims
         if (listeners.delete(listener) && !listeners.size) stop();
       };
     },
-    /** Records a failure of something the adapter started on its own (a login). */
-    report: (error: OAuthError) => set({ error }),
     actions,
+    action,
   };
 }
 

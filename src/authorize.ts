@@ -33,6 +33,9 @@ interface LoginTransaction {
 
 type PendingLogins = Record<string, LoginTransaction>;
 
+/** A pending login taken for its callback, with the `state` it was saved under (the expected one). */
+type TakenLogin = LoginTransaction & { state: string };
+
 const PENDING_KEY = 'pending-logins';
 // A login abandoned on the server's page is forgotten after this long.
 const PENDING_MAX_AGE_MS = 60 * 60 * 1000;
@@ -221,16 +224,16 @@ export function readCallback(url: URL, config: ResolvedConfig): URLSearchParams 
  * twice (reload, back button, two tabs) exchanges its code at most once. The tab's copy, if any,
  * is the one: it is only written when IndexedDB could not keep the login.
  */
-export async function takePendingLogin(stores: PendingStores, state: string | null): Promise<LoginTransaction | undefined> {
+export async function takePendingLogin(stores: PendingStores, state: string | null): Promise<TakenLogin | undefined> {
   return (await takeFrom(stores.tab, state).catch(() => undefined)) ?? takeFrom(stores.durable, state);
 }
 
-async function takeFrom(store: Store, state: string | null): Promise<LoginTransaction | undefined> {
-  let taken: LoginTransaction | undefined;
+async function takeFrom(store: Store, state: string | null): Promise<TakenLogin | undefined> {
+  let taken: TakenLogin | undefined;
   await store.update(PENDING_KEY, (pending) => {
     const fresh = freshOnly(pending);
     if (state !== null && Object.hasOwn(fresh, state)) {
-      taken = fresh[state];
+      taken = { ...fresh[state]!, state };
       delete fresh[state];
     }
     return Object.keys(fresh).length ? fresh : undefined;
@@ -250,13 +253,13 @@ export async function completeLogin(
   config: ResolvedConfig,
   transport: Transport,
   params: URLSearchParams,
-  tx: LoginTransaction,
+  tx: TakenLogin,
   dpop?: DPoPHandle,
 ): Promise<TokenSet> {
   const client = publicClient(config.clientId, transport);
   let validated: URLSearchParams;
   try {
-    validated = validateAuthResponse(as, client, params, params.get('state') ?? undefined);
+    validated = validateAuthResponse(as, client, params, tx.state);
   } catch (err) {
     throw toOAuthError(err, 'the login callback');
   }

@@ -27,8 +27,8 @@ export interface Client<Claims extends UserClaims = UserClaims> {
   /**
    * Completes a login when `url` is this client's callback; null when it is not (a callback whose
    * `state` another client issued is left alone, address bar included). Called again for the same
-   * URL in this page, also with the default URL after the address bar was cleaned, it returns the
-   * same result without a second code exchange.
+   * callback URL in this page, it returns the same result without a second code exchange; with the
+   * default URL after the address bar was cleaned (an ordinary page), only while that exchange runs.
    */
   handleRedirect(url?: string): Promise<RedirectResult | null>;
   /**
@@ -73,8 +73,9 @@ async function create(options: OAuthClientOptions): Promise<Client> {
   // Captured now, before the app may replace globalThis.fetch with a wrapped one.
   const baseFetch: typeof fetch = globalThis.fetch.bind(globalThis);
   const emitter = createEmitter();
+  let disposed = false;
   // Deferred so that a listener subscribed right after creation still hears it.
-  const reportUnavailable = (error: OAuthError) => setTimeout(() => emitter.emit({ type: 'error', error }));
+  const reportUnavailable = (error: OAuthError) => setTimeout(() => disposed || emitter.emit({ type: 'error', error }));
   // Pending logins, server metadata and the DPoP key must survive the login redirect even with
   // storage 'memory'; without IndexedDB, the pending login waits in this tab's sessionStorage.
   const durable = openStore('indexeddb', config.namespace, reportUnavailable);
@@ -90,7 +91,6 @@ async function create(options: OAuthClientOptions): Promise<Client> {
   await Promise.all([server.restore(), session.restore()]);
   const handleRedirect = createRedirectHandler({ config, server, session, pending });
 
-  let disposed = false;
   const live = () => {
     if (disposed) throw new OAuthError('client_disposed', 'this client was disposed; create a new one');
   };
@@ -100,7 +100,10 @@ async function create(options: OAuthClientOptions): Promise<Client> {
       live();
       return session.getAccessToken(config.audiences.get(origin));
     },
-    renewAfterRejection: (rejected: string, origin: string) => session.renewAfterRejection(rejected, config.audiences.get(origin)),
+    async renewAfterRejection(rejected: string, origin: string) {
+      live();
+      return session.renewAfterRejection(rejected, origin, config.audiences.get(origin));
+    },
     dpop: () => server.dpop(),
     challenged(challenge: WWWAuthenticateChallengeError, url: URL) {
       const event = challengeEvent(challenge, url.href);

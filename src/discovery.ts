@@ -43,11 +43,6 @@ export function requestOptions(issuer: URL, transport: Transport): HttpRequestOp
   };
 }
 
-/** The URL discovery reads first (OpenID Connect Discovery 1.0 section 4). */
-export function discoveryUrl(issuer: URL): string {
-  return `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`;
-}
-
 export function isStale(metadata: CachedMetadata): boolean {
   return now() - metadata.fetchedAt > METADATA_MAX_AGE_MS;
 }
@@ -61,7 +56,8 @@ export function isStale(metadata: CachedMetadata): boolean {
  * @see https://www.rfc-editor.org/rfc/rfc8414.html#section-3
  */
 export async function fetchMetadata(issuer: URL, transport: Transport, given?: string): Promise<CachedMetadata> {
-  let url = given ?? discoveryUrl(issuer);
+  // oauth4webapi builds the discovery URLs; the one it asked for is recorded for the messages.
+  let url = given ?? issuer.href;
   const discover = (algorithm: 'oidc' | 'oauth2') =>
     discoveryRequest(issuer, {
       ...requestOptions(issuer, transport),

@@ -20,6 +20,7 @@ export type OAuthErrorCode =
   | 'unsupported_environment'
   | 'client_disposed'
   | 'revocation_unsupported'
+  | 'token_rejected'
   | (string & {});
 
 /** Options of {@link OAuthError}. */
@@ -119,7 +120,7 @@ export function toOAuthError(err: unknown, action: string): OAuthError {
   if (status !== undefined && (status >= 500 || status === 429)) {
     return new OAuthError(
       'server_error',
-      `${action} failed with status ${status}; the session is kept, try again later`,
+      `${action} failed with status ${status}; try again later`,
       { status, retryable: true, cause: err },
     );
   }
@@ -128,7 +129,7 @@ export function toOAuthError(err: unknown, action: string): OAuthError {
     const what = isAbort(err) ? 'timed out' : 'could not reach the server';
     return new OAuthError(
       'network_error',
-      `${action} ${what}; check the network and try again (the session is kept)`,
+      `${action} ${what}; check the network and try again`,
       { retryable: true, cause: err },
     );
   }

@@ -11,7 +11,8 @@ import type { AccessToken } from './session.js';
 /** What the interceptor needs from the session: the token for an API origin, and a renewal after a 401. */
 export interface TokenSource {
   getAccessToken(origin: string): Promise<AccessToken>;
-  renewAfterRejection(rejected: string, origin: string): Promise<AccessToken>;
+  /** A fresher token than `rejected`, or undefined when the API is not to be retried. */
+  renewAfterRejection(rejected: string, origin: string): Promise<AccessToken | undefined>;
   dpop(): Promise<DPoPHandle | undefined>;
   /** Told of every challenge an API answered (step-up and scope challenges become events). */
   challenged(challenge: WWWAuthenticateChallengeError, url: URL): void;
@@ -88,6 +89,7 @@ export function createAuthorizedFetch(
     if (!spare || !wantsRetry(first)) return first.response;
 
     const next = isDPoPNonceError(first) ? token : await source.renewAfterRejection(token.token, url.origin);
+    if (!next) return first.response;
     const second = await send(spare, url, next, redirect);
     if (second instanceof Response) return second;
     source.challenged(second, url);

@@ -31,11 +31,17 @@ export async function withLease<T>(store: Store, name: string, task: () => Promi
   for (;;) {
     let taken = false;
     const at = Date.now();
-    await store.update(key, (old) => {
-      if (isLease(old) && old.until > at) return old;
-      taken = true;
-      return { owner, until: at + LEASE_MS };
-    });
+    try {
+      await store.update(key, (old) => {
+        if (isLease(old) && old.until > at) return old;
+        taken = true;
+        return { owner, until: at + LEASE_MS };
+      });
+    } catch {
+      // IndexedDB failed (the store reported it): no other tab can see what this one stores
+      // there either, so there is nothing left to coordinate; the task meets the same failure.
+      return task();
+    }
     if (taken) break;
     // Jitter, so tabs woken together do not keep colliding.
     await sleep(POLL_MS + Math.random() * POLL_MS);

@@ -60,14 +60,15 @@ export interface RequireAuthProps {
 /**
  * Renders its children when signed in, `fallback` otherwise, and starts `login()` back to the
  * current path when signed out. It starts none while the app is already leaving (its own
- * `login()`, or `logout()` towards the server), nor after a login failed (`error` is set), so a
- * server that keeps refusing cannot cause a redirect loop.
+ * `login()`, or `logout()` towards the server), nor after a login failed (until one succeeds), so
+ * a server that keeps refusing cannot cause a redirect loop. Other errors do not stop it.
  */
 export function RequireAuth({ children, fallback = null }: RequireAuthProps): ReactNode {
   const store = useContext(Context);
   const { status, error, login } = useOAuth();
   useEffect(() => {
-    if (store!.mayLogin()) login({ returnTo: location.pathname + location.search + location.hash }).catch(store!.report);
+    // A failure is in `error` already (the action puts it there).
+    if (store!.mayLogin()) login({ returnTo: location.pathname + location.search + location.hash }).catch(() => undefined);
   }, [status, error, login, store]);
   return status === 'signed-in' ? children : fallback;
 }

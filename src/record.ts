@@ -16,6 +16,9 @@ export interface Session extends Omit<TokenSet, 'claims' | 'scope'> {
   returnTo?: string;
 }
 
+/** Who a session is about: its ID token's issuer and subject. */
+export const who = (s: Session) => `${s.user?.iss} ${s.user?.sub}`;
+
 /** The session a login's tokens start, remembering which login made it. */
 export function newSession(tokens: TokenSet, login: { loginState: string; returnTo: string }): Session {
   const { accessToken, tokenType, expiresAt, lifetimeSeconds, refreshToken, idToken } = tokens;
@@ -47,16 +50,29 @@ function isSession(value: unknown): value is Session {
 export function openSessionRecord(store: Store, tokenType: Session['tokenType']) {
   const own = (value: unknown) => (isSession(value) && value.tokenType === tokenType ? value : null);
   return {
-    /** The stored session, or null. A record in another format is removed. */
+    /**
+     * The stored session, or null. A record in another format (another build's, during a rolling
+     * deploy) reads as none but is left alone: only a login's write replaces it.
+     */
     async read(): Promise<Session | null> {
       const [value] = await store.getMany([KEY]);
-      if (value !== undefined && !isSession(value)) await store.delMany([KEY]).catch(() => undefined);
       return own(value);
     },
 
-    /** Stores `session` over whatever is stored. */
-    write: (session: Session) => store.setMany([[KEY, session]]),
+    /**
+     * Stores `session` over whatever is stored, in one transaction; resolves to the session it
+     * replaced (of either token type), or null.
+     */
+    async replace(session: Session): Promise<Session | null> {
+      let old: unknown;
+      await store.update(KEY, (value) => {
+        old = value;
+        return session;
+      });
+      return isSession(old) ? old : null;
+    },
 
+    /** Deletes whatever is stored; only for a login, which replaces anything. */
     remove: () => store.delMany([KEY]),
 
     /**

@@ -37,8 +37,10 @@ function cleanAddressBar(url: URL): string | undefined {
  */
 export function createRedirectHandler(deps: RedirectDeps) {
   const { config, server, session, pending } = deps;
-  // Each callback this page handled, by its URL and by the cleaned URL, so that a second call
-  // (React StrictMode runs effects twice) shares the first one's result and code exchange.
+  // Each callback this page handled, by its URL, so that the same callback handled again shares
+  // the first one's result and code exchange. The cleaned URL is an ordinary page (often the
+  // home page): it shares the result only while the exchange runs (a second mount calling with
+  // the default URL), never after it, when a logout or another mount may have happened.
   const redirects = new Map<string, Promise<RedirectResult>>();
 
   async function complete(params: URLSearchParams): Promise<RedirectResult> {
@@ -75,7 +77,13 @@ export function createRedirectHandler(deps: RedirectDeps) {
       return null;
     }
     const result = complete(params);
-    redirects.set(url.href, result).set(cleanAddressBar(url) ?? url.href, result);
+    redirects.set(url.href, result);
+    const clean = cleanAddressBar(url);
+    if (clean && clean !== url.href) {
+      redirects.set(clean, result);
+      const forget = () => redirects.get(clean) === result && redirects.delete(clean);
+      result.then(forget, forget);
+    }
     return result;
   };
 }

@@ -10,7 +10,7 @@ import type { Audience, ResolvedConfig } from './config.js';
 import { requestOptions } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { LogoutReason } from './events.js';
-import type { ApiToken, Session, SessionRecord } from './record.js';
+import { who, type ApiToken, type Session, type SessionRecord } from './record.js';
 import type { ServerContext } from './server.js';
 import { exchangeTokens, type TokenSet } from './token.js';
 import { now } from './util.js';
@@ -48,7 +48,7 @@ export interface RefreshContext {
  */
 export type RefreshOutcome =
   | { type: 'refreshed'; session: Session; replaced: Session; saved: boolean }
-  | { type: 'current'; session: Session }
+  | { type: 'current'; session: Session; revoke?: string }
   | { type: 'ended'; reason: LogoutReason; error: OAuthError; refusal?: OAuthError; revoke?: string };
 
 /** Thrown when the session was ended in another tab. */
@@ -86,7 +86,8 @@ export async function refreshUnderLock(ctx: RefreshContext, stale: string | unde
   }
   if (!stored.refreshToken) {
     if (now() < stored.expiresAt) return { type: 'current', session: stored };
-    await record.swap(onDisk).catch(() => undefined);
+    const found = await record.swap(onDisk).catch(() => true as const);
+    if (found !== true && found) return { type: 'current', session: found };
     return {
       type: 'ended',
       reason: 'expired',
@@ -121,7 +122,9 @@ export async function refreshUnderLock(ctx: RefreshContext, stale: string | unde
     // token endpoint (a 4xx: invalid_grant, or a server that says so with another code or no
     // body) ends the session; failures before the request was sent keep it.
     if (!sent || error.retryable || !(error.status! >= 400)) throw error;
-    await record.swap(onDisk).catch(() => undefined);
+    // By compare-and-set: another tab's login since the read is not this refusal's to end.
+    const found = await record.swap(onDisk).catch(() => true as const);
+    if (found !== true && found) return { type: 'current', session: found };
     return {
       type: 'ended',
       reason: 'invalid_grant',
@@ -134,9 +137,11 @@ export async function refreshUnderLock(ctx: RefreshContext, stale: string | unde
   }
   // OIDC Core 12.2: a refreshed ID token must be about the same user.
   if (tokens.claims && stored.user && tokens.claims.sub !== stored.user.sub) {
-    await record.swap(onDisk).catch(() => undefined);
+    const revoke = tokens.refreshToken ?? stored.refreshToken;
+    const found = await record.swap(onDisk).catch(() => true as const);
+    if (found !== true && found) return { type: 'current', session: found, revoke: who(found) !== who(stored) ? revoke : undefined };
     const error = new OAuthError('invalid_response', 'the refresh returned an ID token with another "sub"; call login()');
-    return { type: 'ended', reason: 'invalid_grant', error, refusal: error };
+    return { type: 'ended', reason: 'invalid_grant', error, refusal: error, revoke };
   }
   const token: ApiToken = {
     accessToken: tokens.accessToken,
@@ -160,8 +165,10 @@ export async function refreshUnderLock(ctx: RefreshContext, stale: string | unde
     return { type: 'refreshed', session: next, replaced: onDisk, saved: false };
   }
   if (found === true) return { type: 'refreshed', session: next, replaced: onDisk, saved: true };
-  // Another tab logged in while this refresh was in flight: what it stored wins.
-  if (found) return { type: 'current', session: found };
+  // Another tab logged in while this refresh was in flight: what it stored wins, and the refresh
+  // token just issued is dropped. Revoked only when that login is another user's: the same
+  // user's login may share the grant, which a revocation would end (see the session's login).
+  if (found) return { type: 'current', session: found, revoke: who(found) !== who(next) ? next.refreshToken : undefined };
   // After a logout, the refresh token just issued is live and known to this tab alone.
   return { type: 'ended', reason: 'other_tab', error: endedElsewhere(), revoke: next.refreshToken };
 }

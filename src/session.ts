@@ -2,7 +2,7 @@ import type { UserClaims } from './claims.js';
 import type { Audience, ResolvedConfig } from './config.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { Emitter, LogoutReason } from './events.js';
-import { newSession, openSessionRecord, type ApiToken, type Session } from './record.js';
+import { newSession, openSessionRecord, who, type ApiToken, type Session } from './record.js';
 import { isFresh, refreshUnderLock, revokeToken, tokenOf, type RefreshOutcome } from './refresh.js';
 import type { ServerContext } from './server.js';
 import { openStore, type Store } from './store.js';
@@ -40,6 +40,9 @@ export function createSession(deps: SessionDeps) {
   let record = openSessionRecord(deps.store, tokenType);
   // One refresh in flight per audience ('' is the default token's) in this tab.
   const inflight = new Map<string, Promise<Session>>();
+  // By audience key: the token a refresh after an API's 401 produced, and the last one reported refused.
+  const renewedAfterRejection = new Map<string, string>();
+  let reportedRejection: string | undefined;
   const copy = createTabCopy({ config, emitter, record: () => record, onDue: (stale) => void refresh(stale).catch(() => undefined) });
 
   /** The session after refreshing `audience`'s token `stale`, shared by every caller in this tab. */
@@ -71,6 +74,7 @@ export function createSession(deps: SessionDeps) {
   /** Makes what a refresh did this tab's state; throws when the session is over. */
   function apply(outcome: RefreshOutcome): Session {
     if (outcome.type === 'current') {
+      if (outcome.revoke) void revokeOrReport(outcome.revoke);
       copy.adopt(outcome.session);
       return outcome.session;
     }
@@ -88,6 +92,17 @@ export function createSession(deps: SessionDeps) {
     copy.post({ type: 'refresh' });
     emitter.emit({ type: 'refresh', expiresAt: session.expiresAt });
     return session;
+  }
+
+  /**
+   * Revokes the refresh token of `dropped`, a session `kept` replaced, when it is live and of
+   * another user (RFC 7009), best effort. Not for the same user: servers tie that user's logins
+   * in one browser to one grant or SSO session (oidc-provider reuses the grant, Keycloak's
+   * revocation ends the SSO session), so revoking would end the session just kept.
+   */
+  function dropRevoking(dropped: Session | null, kept: Session) {
+    const token = dropped?.refreshToken;
+    if (token && token !== kept.refreshToken && who(dropped!) !== who(kept)) void revokeOrReport(token);
   }
 
   function revokeOrReport(token: string) {
@@ -126,14 +141,23 @@ export function createSession(deps: SessionDeps) {
       const session = newSession(tokens, login);
       // Under the refresh lock: a refresh in flight in another tab first stores its rotated
       // token (and sees it stored), then this login replaces that session.
-      await withLock(lockName, () => record.write(session), deps.store).catch(() => {
-        // IndexedDB refused the write (the store reported it): from now on this session lives in
-        // the page's memory, as when IndexedDB cannot be opened.
-        record = openSessionRecord(openStore('memory', config.namespace), tokenType);
-        return record.write(session);
-      });
+      const replaced = await withLock(lockName, () =>
+        record.replace(session).catch(async () => {
+          // IndexedDB refused the write (the store reported it): from now on this session lives
+          // in the page's memory, as when IndexedDB cannot be opened. The previous session must
+          // not outlive this login, in the other tabs or after a reload.
+          await record.remove().catch(() => undefined);
+          record = openSessionRecord(openStore('memory', config.namespace), tokenType);
+          return record.replace(session);
+        }),
+        deps.store,
+      );
+      const previous = copy.current;
       copy.started(session);
       copy.post({ type: 'login' });
+      // The stored session and this tab's may differ (another tab's login not heard of yet).
+      dropRevoking(replaced, session);
+      if (previous?.refreshToken !== replaced?.refreshToken) dropRevoking(previous, session);
     },
 
     /**
@@ -154,11 +178,32 @@ export function createSession(deps: SessionDeps) {
       }
     },
 
-    /** After an API rejected `rejected`: a refresh, unless another call or tab already replaced it. */
-    async renewAfterRejection(rejected: string, audience?: Audience): Promise<AccessToken> {
+    /**
+     * After an API at `origin` rejected `rejected`: a refresh, unless another call or tab already
+     * replaced it. Undefined when `rejected` itself came from such a refresh: an API that refuses
+     * fresh tokens too (wrong audience, its clock off) would turn every call into a refresh, so it
+     * gets none, and one `token_rejected` error event per token.
+     */
+    async renewAfterRejection(rejected: string, origin: string, audience?: Audience): Promise<AccessToken | undefined> {
       const token = tokenOf(signedIn(), audience);
       if (token && token.accessToken !== rejected) return toAccessToken(token);
-      return toAccessToken(await refreshed(rejected, audience));
+      const key = audience?.key ?? '';
+      if (renewedAfterRejection.get(key) === rejected) {
+        if (reportedRejection !== rejected) {
+          reportedRejection = rejected;
+          emitter.emit({
+            type: 'error',
+            error: new OAuthError(
+              'token_rejected',
+              `the API at ${origin} refused a freshly refreshed access token too; no refresh is made for its 401s until the token changes. Check the audience (resource) it expects and its clock`,
+            ),
+          });
+        }
+        return undefined;
+      }
+      const next = await refreshed(rejected, audience);
+      renewedAfterRejection.set(key, next.accessToken);
+      return toAccessToken(next);
     },
 
     /**
@@ -167,12 +212,20 @@ export function createSession(deps: SessionDeps) {
      */
     async end(reason: LogoutReason): Promise<{ idToken?: string }> {
       const ended = copy.current ?? (await record.read().catch(() => null));
-      // A failed delete must not keep the user signed in here: memory and the other tabs go first.
+      // A failed delete must not keep the user signed in here: memory goes first.
       copy.adopt(null, reason);
-      await record.remove().catch((cause) =>
-        emitter.emit({ type: 'error', error: new OAuthError('storage_unavailable', 'the session could not be removed from IndexedDB and may come back on the next reload; clear the site data to be sure', { cause }) }),
-      );
-      copy.post({ type: 'logout' });
+      // By compare-and-set: a login another tab stored since this tab last heard (perhaps of
+      // another user) is not this logout's to delete, nor the other tabs' to drop.
+      const remove = (s: Session) =>
+        record.swap(s).catch((cause) => {
+          emitter.emit({ type: 'error', error: new OAuthError('storage_unavailable', 'the session could not be removed from IndexedDB and may come back on the next reload; clear the site data to be sure', { cause }) });
+          return true as const;
+        });
+      let found = ended ? await remove(ended) : null;
+      // The record a failed write left behind (its refresh token spent) is this session too: the
+      // tab copy's `newest` no longer answers with it itself.
+      if (found !== true && found !== null && copy.newest(found) !== found) found = await remove(found);
+      if (found === true || found === null) copy.post({ type: 'logout' });
       const token = ended?.refreshToken ?? ended?.accessToken;
       if (token) await revokeOrReport(token);
       return { idToken: ended?.idToken };

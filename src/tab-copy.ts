@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from './config.js';
 import type { OAuthError } from './errors.js';
 import type { Emitter, LogoutReason } from './events.js';
-import type { Session, SessionRecord } from './record.js';
+import { who, type Session, type SessionRecord } from './record.js';
 import { isFresh, issuedAt, leewayMs, MIN_REFRESH_INTERVAL_MS } from './refresh.js';
 import { isPageVisible, openTabChannel, watchPage, type TabMessage } from './tabs.js';
 import { now } from './util.js';
@@ -9,8 +9,6 @@ import { now } from './util.js';
 const MAX_BACKOFF_MS = 60_000;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
-/** Who a session is about: its ID token's issuer and subject. */
-const who = (s: Session) => `${s.user?.iss} ${s.user?.sub}`;
 
 export interface TabCopyDeps {
   config: ResolvedConfig;

@@ -41,6 +41,17 @@ function installed(caller: string): Installed {
 }
 
 /**
+ * The vue-router path of `returnTo`, a whole path: without the router's base ('/app' or '/app/#')
+ * when it starts with that base as whole path segments ('/app' is no base of '/apple').
+ */
+function routerPath(returnTo: string, base: string): string {
+  if (!returnTo.startsWith(base)) return returnTo;
+  const rest = returnTo.slice(base.length);
+  if (!/[/#]$/.test(base) && rest !== '' && !/^[/?#]/.test(rest)) return returnTo;
+  return rest.startsWith('/') ? rest : `/${rest}`;
+}
+
+/**
  * `app.use(createOAuthPlugin(clientOrPromise))`: handles the login callback once the app is
  * installed in a browser, then follows the client's events, for {@link useOAuth} and
  * {@link authGuard}.
@@ -53,9 +64,7 @@ export function createOAuthPlugin<Claims extends object = UserClaims>(client: Cl
         if (options.onRedirect) return options.onRedirect(returnTo);
         const found = router();
         if (!found) return history.replaceState(history.state, '', returnTo);
-        // vue-router paths leave out its base ('/app' or '/app/#'); returnTo is the whole path.
-        const { base } = found.options.history;
-        void found.replace(returnTo.startsWith(base) ? returnTo.slice(base.length) || '/' : returnTo);
+        void found.replace(routerPath(returnTo, found.options.history.base));
       }) as AuthStore<object>;
       const state = shallowRef(store.get());
       // A server-side render stays 'loading' and starts nothing.
@@ -81,7 +90,7 @@ export function useOAuth<Claims extends object = UserClaims>(): UseOAuthResult<C
  * A vue-router navigation guard: waits for the login callback to be handled, lets the
  * navigation through when signed in, else starts `login()` with `returnTo` the target route and
  * cancels it. It cancels without a login while the app is already leaving (its own `login()`, or
- * `logout()` towards the server) and after a failed login (`error` is set).
+ * `logout()` towards the server) and after a failed login (until one succeeds); other errors do not stop it.
  * `router.beforeEach(authGuard)`, or `(to) => to.meta.public || authGuard(to)`.
  */
 export async function authGuard(to: { fullPath: string }): Promise<boolean> {
@@ -98,7 +107,8 @@ export async function authGuard(to: { fullPath: string }): Promise<boolean> {
   }
   if (state.status === 'signed-in') return true;
   if (store.mayLogin()) {
-    await store.actions.login({ returnTo: (router()?.options.history.base ?? '') + to.fullPath }).catch(store.report);
+    // A failure is in `error` already (the action puts it there).
+    await store.actions.login({ returnTo: (router()?.options.history.base ?? '') + to.fullPath }).catch(() => undefined);
   }
   return false;
 }

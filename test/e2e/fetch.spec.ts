@@ -239,3 +239,19 @@ for (const options of [{}, { dpop: true }]) {
     expect(stack.other.requests.filter((r: any) => r.method === 'GET').map((r: any) => r.authorization)).toEqual([undefined]);
   });
 }
+
+test('an API that refuses fresh tokens too gets one refresh, not one per call, and a token_rejected error event', async ({ page, stack }) => {
+  await loginOnHarness(page, stack);
+  const statuses = await page.evaluate(async (api) => {
+    const sdk = (window as any).sdk;
+    const call = () => sdk.fetch(`${api}/api/reject`).then((r: Response) => r.status);
+    const first = [await call(), await call(), await call()];
+    return [...first, ...(await Promise.all([call(), call(), call()]))];
+  }, stack.api.origin);
+  expect(statuses).toEqual([401, 401, 401, 401, 401, 401]);
+  expect(stack.auth.counts.token.refresh_token).toBe(1);
+  const rejections = await page.evaluate(() =>
+    (window as any).events.filter((e: any) => e.type === 'error').map((e: any) => e.error.code),
+  );
+  expect(rejections).toEqual(['token_rejected']);
+});

@@ -31,16 +31,27 @@ test('while the first call runs, a second with the default URL (the address bar 
   expect(codeExchanges(stack)).toBe(1);
 });
 
-test('after the first call finished, a second with the default URL returns the same result', async ({ page, stack }) => {
+test('after the first call finished, the callback URL returns the same result; the cleaned URL, an ordinary page, returns null', async ({ page, stack }) => {
   await openHarness(page, stack);
-  await captureCallback(page, stack.app.origin, { returnTo: '/inbox?tab=2' });
-  const results = await page.evaluate(async () => {
+  const callback = await captureCallback(page, stack.app.origin, { returnTo: '/inbox?tab=2' });
+  const results = await page.evaluate(async (callback) => {
     const sdk = await (window as any).createTestClient();
     const first = await sdk.handleRedirect();
-    return [first, await sdk.handleRedirect(), await sdk.handleRedirect(location.href)];
-  });
-  expect(results).toEqual([{ returnTo: '/inbox?tab=2' }, { returnTo: '/inbox?tab=2' }, { returnTo: '/inbox?tab=2' }]);
+    return [first, await sdk.handleRedirect(callback), await sdk.handleRedirect(), await sdk.handleRedirect(location.href)];
+  }, callback);
+  expect(results).toEqual([{ returnTo: '/inbox?tab=2' }, { returnTo: '/inbox?tab=2' }, null, null]);
   expect(codeExchanges(stack)).toBe(1);
+});
+
+test('after a logout, handleRedirect() on the page the callback left behind completes no old login', async ({ page, stack }) => {
+  await loginOnHarness(page, stack, {}, { returnTo: '/inbox' });
+  expect(await page.evaluate(() => (window as any).redirectResult)).toEqual({ returnTo: '/inbox' });
+  const result = await page.evaluate(async () => {
+    const sdk = (window as any).sdk;
+    await sdk.logout({ localOnly: true });
+    return sdk.handleRedirect();
+  });
+  expect(result).toBeNull();
 });
 
 test("an error callback handled twice rejects twice with the server's error, never state_mismatch", async ({ page, stack }) => {
@@ -51,13 +62,15 @@ test("an error callback handled twice rejects twice with the server's error, nev
   await page.evaluate(() => sessionStorage.setItem('spa-oauth-test-hold', '1'));
   await page.goto(callback.href);
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-  const codes = await page.evaluate(async () => {
+  const codes = await page.evaluate(async (callback) => {
     const sdk = await (window as any).createTestClient();
-    const code = (call: Promise<unknown>) => call.then(() => 'resolved', (err) => err.code);
+    const code = (call: Promise<unknown>) => call.then((result) => result, (err) => err.code);
     const first = code(sdk.handleRedirect());
-    return [await first, await code(sdk.handleRedirect())];
-  });
-  expect(codes).toEqual(['access_denied', 'access_denied']);
+    const during = code(sdk.handleRedirect());
+    return [await first, await during, await code(sdk.handleRedirect(callback)), await code(sdk.handleRedirect())];
+  }, callback.href);
+  // The same callback again: the same error; the cleaned page once that callback is handled: no callback.
+  expect(codes).toEqual(['access_denied', 'access_denied', 'access_denied', null]);
 });
 
 for (const [other, extra] of [
@@ -130,6 +143,26 @@ test('after dispose(), every call rejects with client_disposed and nothing is se
   expect(stack.api.requests.length).toBe(0);
   // The stored session is untouched: a new client (after a hot reload, say) picks it up.
   expect(await page.evaluate(async () => (await (window as any).createTestClient()).isAuthenticated)).toBe(true);
+});
+
+test('dispose() while a call is on its way: the API\'s 401 starts no renewal', async ({ page, stack }) => {
+  await loginOnHarness(page, stack);
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let arrived!: () => void;
+  const sent = new Promise<void>((resolve) => (arrived = resolve));
+  await page.route(`${stack.api.origin}/api/reject`, async (route) => {
+    const response = await route.fetch();
+    arrived();
+    await released;
+    await route.fulfill({ response });
+  });
+  const call = page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/reject`).then((r: Response) => r.status, (e: any) => e.code), stack.api.origin);
+  await sent;
+  await page.evaluate(() => (window as any).sdk.dispose());
+  release();
+  expect(await call).toBe('client_disposed');
+  expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
 });
 
 test('a disposed client no longer hears the other tabs', async ({ page, context, stack }) => {

@@ -167,6 +167,8 @@ test('a refreshed session that cannot be written to IndexedDB is kept in the tab
   expect(await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin)).toBe(200);
   expect(stack.auth.counts.token.refresh_token).toBe(2);
   expect(stack.auth.tokenRequests().filter((r: any) => r.status !== 200)).toEqual([]);
+  // The "could not be saved" path names no token either.
+  expect(await findLeakedTokens(page, stack)).toEqual([]);
 });
 
 test('the leeway is at most half the lifetime: a 60 s token with a 3600 s leeway is used for 30 s', async ({ page, context, stack }) => {
@@ -231,11 +233,14 @@ test('a logout in another tab while a refresh is in flight wins: the refreshed s
 
 test('logout() when IndexedDB refuses to delete the session: signed out here, and an error event says so', async ({ page, context, stack }) => {
   await context.addInitScript(() => {
-    const remove = IDBObjectStore.prototype.delete;
-    IDBObjectStore.prototype.delete = function (...args: Parameters<typeof remove>) {
-      if ((window as any).__failDeletes) throw new DOMException('The database is busy.', 'UnknownError');
-      return remove.apply(this, args);
-    };
+    // The removal is a compare-and-set, written as a put of nothing; a delete would be refused too.
+    for (const method of ['delete', 'put'] as const) {
+      const original = IDBObjectStore.prototype[method] as (...args: unknown[]) => IDBRequest;
+      (IDBObjectStore.prototype as any)[method] = function (this: IDBObjectStore, ...args: unknown[]) {
+        if ((window as any).__failDeletes) throw new DOMException('The database is busy.', 'UnknownError');
+        return original.apply(this, args);
+      };
+    }
   });
   await loginOnHarness(page, stack);
   await page.evaluate(() => ((window as any).__failDeletes = true));
