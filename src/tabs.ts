@@ -1,10 +1,11 @@
 import { withLease } from './lease.js';
 import type { Store } from './store.js';
 
-/** What one tab tells the others; never a token, only that the stored session changed. */
-export interface TabMessage {
-  type: 'login' | 'refresh' | 'logout';
-}
+/**
+ * What one tab tells the others; never a token, only that the stored session changed, or that
+ * the result of the popup or silent login `state` is stored.
+ */
+export type TabMessage = { type: 'login' | 'refresh' | 'logout' } | { type: 'signin'; state: string };
 
 const localQueues = new Map<string, Promise<unknown>>();
 
@@ -35,11 +36,17 @@ export interface TabChannel {
   close(): void;
 }
 
-const isTabMessage = (type: unknown): type is TabMessage['type'] => type === 'login' || type === 'refresh' || type === 'logout';
+/** `data` as a message from another tab, or undefined when it is none. */
+function toTabMessage(data: unknown): TabMessage | undefined {
+  const { type, state } = (data ?? {}) as { type?: unknown; state?: unknown };
+  if (type === 'login' || type === 'refresh' || type === 'logout') return { type };
+  if (type === 'signin' && typeof state === 'string') return { type, state };
+  return undefined;
+}
 
 /**
  * A channel to the other tabs of this origin: a BroadcastChannel, or else the `storage` event
- * of a localStorage key set and removed at once (it carries only the message type and a nonce,
+ * of a localStorage key (it carries only the message, a login `state` at most, and a nonce,
  * never a token). Where neither works, tabs catch up on focus and
  * visibility (see {@link watchPage}).
  */
@@ -47,8 +54,8 @@ export function openTabChannel(name: string, onMessage: (message: TabMessage) =>
   if (typeof BroadcastChannel === 'undefined') return storageChannel(name, onMessage);
   const channel = new BroadcastChannel(name);
   channel.onmessage = (event: MessageEvent<TabMessage>) => {
-    const type = event.data?.type;
-    if (isTabMessage(type)) onMessage({ type });
+    const message = toTabMessage(event.data);
+    if (message) onMessage(message);
   };
   const tab: TabChannel = {
     post: (message) => channel.postMessage(message),
@@ -65,8 +72,12 @@ function storageChannel(name: string, onMessage: (message: TabMessage) => void):
   const key = `spa-oauth-signal:${name}`;
   // The storage event fires in every other tab of the origin, never in the one that wrote.
   const onStorage = (event: StorageEvent) => {
-    const type = event.key === key ? event.newValue?.split(' ')[0] : undefined;
-    if (isTabMessage(type)) onMessage({ type });
+    if (event.key !== key || !event.newValue) return;
+    let message: TabMessage | undefined;
+    try {
+      message = toTabMessage(JSON.parse(event.newValue));
+    } catch {}
+    if (message) onMessage(message);
   };
   globalThis.addEventListener?.('storage', onStorage);
   try {
@@ -77,7 +88,7 @@ function storageChannel(name: string, onMessage: (message: TabMessage) => void):
     post(message) {
       try {
         // A new value every time: setting the same one again fires no event.
-        localStorage.setItem(key, `${message.type} ${Date.now()}.${Math.random()}`);
+        localStorage.setItem(key, JSON.stringify({ ...message, nonce: `${Date.now()}.${Math.random()}` }));
       } catch {
         // localStorage disabled or full: the other tabs catch up when they regain focus.
       }
@@ -88,6 +99,37 @@ function storageChannel(name: string, onMessage: (message: TabMessage) => void):
     },
   };
 }
+
+/**
+ * A flag kept in this tab's sessionStorage, which survives the tab's own navigations and no
+ * other tab sees. `set()` is false when the flag was already set or cannot be stored.
+ */
+export function tabFlag(name: string) {
+  return {
+    set(): boolean {
+      try {
+        if (sessionStorage.getItem(name)) return false;
+        sessionStorage.setItem(name, '1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    clear() {
+      try {
+        sessionStorage.removeItem(name);
+      } catch {
+        // Nothing could be stored either.
+      }
+    },
+  };
+}
+
+/**
+ * The marker of this tab's silent redirect (a flag, never a token), cleared by a login: at most
+ * one silent redirect per tab, so a server answering `login_required` never makes a loop.
+ */
+export const silentRedirectFlag = (namespace: string) => tabFlag(`${namespace}|silent-redirect`);
 
 /** True while the page is visible (always true outside a document). */
 export function isPageVisible(): boolean {
