@@ -176,8 +176,49 @@ test('without Web Locks, a lease left by a tab that died expires: the next refre
   expect(stack.auth.counts.token.refresh_token).toBe(1);
 });
 
-// Popup login (with COOP on the opener) and the same-site silent restore in an iframe belong here
-// once src/popup.ts and src/silent.ts land (issue 21 section 1, the sign-in issue): a button the
-// test clicks (`addButton`, a real gesture, which MiniBrowser requires for window.open) calls
-// sdk.loginWithPopup(); the second window is a 'window' (WebKit 'tab' windows cannot open
-// popups); the assertions are those of the login round trip above.
+test('popup login, the server sending COOP same-origin: signed in without leaving the page, one code exchange', async ({ session, stack }) => {
+  stack.auth.setInteraction({ coop: true });
+  const win = session.first;
+  await openHarness(win, stack);
+  await win.evaluate(() => void ((window as any).marker = 'still here'));
+  // A real click: MiniBrowser blocks window.open without a user gesture.
+  await addButton(win, 'popup', 'loginWithPopup');
+  await win.click('#popup');
+  const outcome = await waitFor(win, () => ((window as any).clicked ? 'ok' : (window as any).clickError), undefined, {
+    timeout: 30_000,
+    what: 'loginWithPopup() to settle',
+  });
+  expect(outcome).toBe('ok');
+  expect(await win.evaluate(() => (window as any).marker)).toBe('still here');
+  expect(await harnessState(win)).toMatchObject({ authenticated: true, sub: 'alice', pageErrors: [] });
+  expect(stack.auth.counts.token.authorization_code).toBe(1);
+  const status = await win.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin);
+  expect(status).toBe(200);
+});
+
+test('same-site silent restore: with the app storage wiped, restoreSession() signs in through a hidden iframe', async ({ session, stack }) => {
+  const win = session.first;
+  await login(win, stack);
+  // Wipe the app's IndexedDB from a page of the app origin that runs no SDK (nothing holds it
+  // open); the provider's cookie, and so its session, stays.
+  await win.goto(`${stack.app.origin}/config.js`);
+  expect(
+    await win.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          const request = indexedDB.deleteDatabase('spa-oauth');
+          request.onsuccess = () => resolve('deleted');
+          request.onerror = () => resolve(String(request.error));
+          request.onblocked = () => resolve('blocked');
+        }),
+    ),
+  ).toBe('deleted');
+  await openHarness(win, stack);
+  expect(await harnessState(win)).toMatchObject({ authenticated: false });
+  await win.evaluate(() => void ((window as any).marker = 'still here'));
+
+  expect(await win.evaluate(() => (window as any).sdk.restoreSession())).toBe(true);
+  expect(await win.evaluate(() => [(window as any).marker, document.querySelectorAll('iframe').length])).toEqual(['still here', 0]);
+  expect(await harnessState(win)).toMatchObject({ authenticated: true, sub: 'alice', pageErrors: [] });
+  expect(stack.auth.counts.token.authorization_code).toBe(2);
+});

@@ -85,7 +85,7 @@ export async function reloadHarness(win: Win) {
  * Adds a button to the page, whose click (a real user gesture) calls `sdk[method](arg)`, and an
  * input whose value, when filled, is passed instead as `{ returnTo }`.
  */
-export async function addButton(win: Win, id: string, method: 'login' | 'logout', arg: Record<string, unknown> = {}) {
+export async function addButton(win: Win, id: string, method: 'login' | 'logout' | 'loginWithPopup', arg: Record<string, unknown> = {}) {
   await win.evaluate(
     ({ id, method, arg }) => {
       const w = window as any;
