@@ -3,7 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 
-export const BUDGET_GZIP_BYTES = 22_000; // the ceiling test/size.spec.ts enforces
+export const BUDGET_GZIP_BYTES = 25_000; // the ceiling test/size.spec.ts enforces
 
 const gzipped = (source) => gzipSync(source, { level: 9 }).length;
 
