@@ -150,7 +150,8 @@ function render() {
   $('status').className = signedIn ? 'pill in' : 'pill';
   $('avatar').hidden = $('user-name').hidden = $('logout').hidden = !signedIn;
   $('login').hidden = signedIn || !sdk;
-  $('login-popup').hidden = signedIn || typeof sdk?.loginWithPopup !== 'function';
+  $('login-popup').hidden = $('restore').hidden = signedIn || !sdk;
+  $('forget-local').disabled = !signedIn;
   if (signedIn && user) {
     $('avatar').textContent = initials(user);
     $('user-name').textContent = user.name ?? user.sub;
@@ -186,6 +187,24 @@ async function action(run) {
 }
 const onClick = (id, run) => $(id).addEventListener('click', () => action(run));
 
+/** Deletes the SDK's session record from IndexedDB, nothing else, and reloads: what a storage wipe does. */
+async function forgetLocalSession() {
+  await new Promise((resolve, reject) => {
+    const open = indexedDB.open('spa-oauth');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const tx = open.result.transaction('state', 'readwrite');
+      const store = tx.objectStore('state');
+      const keys = store.getAllKeys();
+      keys.onsuccess = () => keys.result.filter((key) => String(key).endsWith('|session')).forEach((key) => store.delete(key));
+      tx.oncomplete = () => resolve(open.result.close());
+      tx.onerror = () => reject(tx.error);
+    };
+  });
+  log('demo', 'deleted the session from IndexedDB; the provider still has its own: try Restore session');
+  location.reload();
+}
+
 function navigate(path) {
   history.pushState(null, '', path);
   dataLoaded = false;
@@ -194,7 +213,14 @@ function navigate(path) {
 
 function wire() {
   onClick('login', () => sdk.login());
+  // Called straight from the click: the popup must open before anything is awaited.
   onClick('login-popup', () => sdk.loginWithPopup());
+  onClick('restore', async () => {
+    const restored = await sdk.restoreSession();
+    log('demo', restored ? 'restoreSession(): the provider still had a session, signed in again' : 'restoreSession(): not signed in at the provider (login_required)');
+    if (restored) await loadTokenInfo();
+  });
+  onClick('forget-local', forgetLocalSession);
   onClick('logout', () => sdk.logout());
   onClick('call-api', loadData);
   onClick('token-call', loadData);

@@ -1,5 +1,5 @@
 // What the example apps share: served under /examples/<name>/ and importing this repository's
-// built dist/ as the package `spa-oauth` (an app installs it from npm instead).
+// built dist/ as the package `spa-oauth-client` (an app installs it from npm instead).
 import { fileURLToPath } from 'node:url';
 import type { UserConfig } from 'vite';
 
@@ -12,8 +12,8 @@ export function exampleConfig(name: string): UserConfig {
     logLevel: 'warn',
     resolve: {
       alias: [
-        { find: /^spa-oauth$/, replacement: dist('spa-oauth.mjs') },
-        { find: /^spa-oauth\/(react|vue)$/, replacement: dist('$1.mjs') },
+        { find: /^spa-oauth-client$/, replacement: dist('spa-oauth.mjs') },
+        { find: /^spa-oauth-client\/(react|vue)$/, replacement: dist('$1.mjs') },
       ],
     },
   };

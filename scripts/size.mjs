@@ -73,7 +73,7 @@ export async function adapterSize(name) {
  * bundled from dist/spa-oauth.mjs as a bundler would (tree-shaken, dependencies resolved), minified
  * like the IIFE, gzipped.
  */
-export const ESM_APP = `import { createOAuthClient } from 'spa-oauth';
+export const ESM_APP = `import { createOAuthClient } from 'spa-oauth-client';
 const client = await createOAuthClient({ issuer: 'https://auth.example.com', clientId: 'app', redirectUri: location.origin + '/', apiOrigins: ['https://api.example.com'] });
 await client.handleRedirect();
 document.querySelector('#login').onclick = () => client.login();
@@ -89,48 +89,66 @@ export async function measureEsmApp() {
   ]);
   const app = {
     name: 'esm-app',
-    resolveId: (id) => (id === 'app' ? id : id === 'spa-oauth' ? new URL('../dist/spa-oauth.mjs', import.meta.url).pathname : null),
+    resolveId: (id) => (id === 'app' ? id : id === 'spa-oauth-client' ? new URL('../dist/spa-oauth.mjs', import.meta.url).pathname : null),
     load: (id) => (id === 'app' ? ESM_APP : null),
   };
   const bundle = await rollup({ input: 'app', plugins: [app, nodeResolve({ browser: true })] });
   const { output } = await bundle.generate({ format: 'es', plugins: [terser({ ...terserOptions, module: true })] });
-  // What the app loads up front: its entry and every chunk imported statically from it. Chunks
-  // only import()ed (features loaded on first use) are counted apart, as `lazy`.
-  const chunks = new Map(output.filter((chunk) => chunk.type === 'chunk').map((chunk) => [chunk.fileName, chunk]));
-  const eager = new Set();
+  // What the page loads up front: the entry and the chunks it imports statically. The chunks
+  // only reached by import() (popup login, silent restore) are fetched when the app calls them.
+  const chunks = new Map(output.filter((file) => file.type === 'chunk').map((chunk) => [chunk.fileName, chunk]));
+  const loaded = new Set();
   const visit = (name) => {
-    if (eager.has(name)) return;
-    eager.add(name);
-    for (const imported of chunks.get(name)?.imports ?? []) visit(imported);
+    if (loaded.has(name)) return;
+    loaded.add(name);
+    for (const imported of chunks.get(name).imports) visit(imported);
   };
-  visit(output[0].fileName);
-  const code = [...eager].map((name) => chunks.get(name).code).join('\n');
-  const lazy = [...chunks.values()].filter((chunk) => !eager.has(chunk.fileName)).map((chunk) => ({ name: chunk.name, gzipped: gzipped(chunk.code) }));
-  return { minified: Buffer.byteLength(code), gzipped: gzipped(code), lazy };
+  visit(output.find((file) => file.type === 'chunk' && file.isEntry).fileName);
+  const code = [...loaded].map((name) => chunks.get(name).code).join('\n');
+  const onDemand = [...chunks.values()].filter((chunk) => !loaded.has(chunk.fileName));
+  return {
+    minified: Buffer.byteLength(code),
+    gzipped: gzipped(code),
+    onDemand: onDemand.map((chunk) => ({ name: chunk.name.replace(/-[\w-]{8}$/, ''), gzipped: gzipped(chunk.code) })),
+  };
 }
 
-/** The lines `npm run size` prints about the two figures, also kept in the README. */
-export async function sizeSummary() {
+/**
+ * Every figure `npm run size` prints, in bytes: the IIFE and the ESM app (minified and gzipped),
+ * each dependency's share, each adapter, and the ceiling. The README's size figures are these.
+ */
+export async function sizeFigures() {
   const iife = measure();
   const esm = await measureEsmApp();
+  const oauth4webapi = await dependencyShare('oauth4webapi');
+  const idbKeyval = await dependencyShare('idb-keyval');
+  return {
+    iife,
+    esm,
+    oauth4webapi,
+    idbKeyval,
+    own: iife.gzipped - oauth4webapi.gzipped - idbKeyval.gzipped,
+    react: await adapterSize('react'),
+    vue: await adapterSize('vue'),
+    ceiling: BUDGET_GZIP_BYTES,
+    adapterBudget: ADAPTER_BUDGET_GZIP_BYTES,
+  };
+}
+
+/** The lines `npm run size` prints, also kept in the README's Size section. */
+export async function sizeSummary(figures) {
+  const f = figures ?? (await sizeFigures());
   return [
-    `dist/spa-oauth.iife.js (everything, dependencies bundled): ${iife.minified} B minified, ${iife.gzipped} B gzipped (ceiling ${BUDGET_GZIP_BYTES} B)`,
-    `an ESM app using redirect login, refresh and fetch only (tree-shaken): ${esm.minified} B minified, ${esm.gzipped} B gzipped`,
-    ...esm.lazy.map((chunk) => `  loaded only on first use (not in the figure above): ${chunk.name}, ${chunk.gzipped} B gzipped`),
+    `dist/spa-oauth.iife.js (everything, dependencies bundled): ${f.iife.minified} B minified, ${f.iife.gzipped} B gzipped (ceiling ${f.ceiling} B)`,
+    `an ESM app using redirect login, refresh and fetch only (tree-shaken): ${f.esm.minified} B minified, ${f.esm.gzipped} B gzipped`,
+    ...f.esm.onDemand.map((chunk) => `  loaded only when called (import()): ${chunk.name}, ${chunk.gzipped} B gzipped`),
+    `  oauth4webapi, the ${f.oauth4webapi.names} names src/ imports, bundled alone: ${f.oauth4webapi.gzipped} B gzipped`,
+    `  idb-keyval, the ${f.idbKeyval.names} names src/ imports, bundled alone: ${f.idbKeyval.gzipped} B gzipped`,
+    `  the SDK's own code: about ${f.own} B gzipped`,
+    ...['react', 'vue'].map((name) => `dist/${name}.mjs (not in the IIFE): ${f[name]} B gzipped, minified, without its framework and the core; budget ${f.adapterBudget} B`),
   ];
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const total = measure();
   for (const line of await sizeSummary()) console.log(line);
-  let floor = 0;
-  for (const dependency of ['oauth4webapi', 'idb-keyval']) {
-    const share = await dependencyShare(dependency);
-    floor += share.gzipped;
-    console.log(`  ${dependency}, the ${share.names} names src/ imports, bundled alone: ${share.gzipped} B gzipped`);
-  }
-  console.log(`  the SDK's own code: about ${total.gzipped - floor} B gzipped`);
-  for (const name of ['react', 'vue']) {
-    console.log(`dist/${name}.mjs (not in the IIFE): ${await adapterSize(name)} B gzipped, minified, without its framework and the core; budget ${ADAPTER_BUDGET_GZIP_BYTES} B`);
-  }
 }

@@ -1,4 +1,4 @@
-import type { Client, LoginOptions, LogoutOptions, OAuthError, UserClaims } from './index.js';
+import type { Client, LoginOptions, LogoutOptions, OAuthError, PopupLoginOptions, RestoreSessionOptions, UserClaims } from './index.js';
 
 /** `'loading'` until the client exists and any login callback is handled; then signed in or out. */
 export type AuthStatus = 'loading' | 'signed-in' | 'signed-out';
@@ -18,6 +18,10 @@ export interface AuthState<Claims extends object = UserClaims> {
 /** The client's methods, usable before the client promise has settled. */
 export interface AuthActions {
   login(options?: LoginOptions): Promise<void>;
+  /** The popup login: the page stays; call it from a click. */
+  loginWithPopup(options?: PopupLoginOptions): Promise<void>;
+  /** Asks the server whether the user is still signed in there; `false` when not. */
+  restoreSession(options?: RestoreSessionOptions): Promise<boolean>;
   logout(options?: LogoutOptions): Promise<void>;
   getAccessToken(): Promise<string>;
   fetch: typeof fetch;
@@ -89,7 +93,6 @@ export function createAuthStore<Claims extends object>(input: ClientInput<Claims
   /**
    * An action of the client for the app: its failure also lands in `error` (a login's also stops
    * the guards), and it still rejects for a caller that awaits it. `login` marks a login.
-   * E.g. `loginWithPopup: action((c, options) => c.loginWithPopup(options), true)`.
    */
   function action<A extends unknown[], R>(run: (c: Client<UserClaims & Claims>, ...args: A) => Promise<R>, login = false) {
     return (...args: A): Promise<R> =>
@@ -108,6 +111,9 @@ export function createAuthStore<Claims extends object>(input: ClientInput<Claims
       leaving = true;
       return login(options);
     },
+    // The popup opens in the click's task: the client is already resolved by the time a user clicks.
+    loginWithPopup: action((c, options?: PopupLoginOptions) => c.loginWithPopup(options), true),
+    restoreSession: action((c, options?: RestoreSessionOptions) => c.restoreSession(options)),
     logout(options) {
       leaving ||= !options?.localOnly;
       return logout(options);

@@ -16,6 +16,7 @@ import { OAuthError, toOAuthError } from './errors.js';
 import { pushAuthorizationRequest } from './par.js';
 import { checkAcr } from './stepup.js';
 import type { Store } from './store.js';
+import type { SigninMode } from './relay.js';
 import { exchangeTokens, publicClient, type TokenSet } from './token.js';
 import { now } from './util.js';
 
@@ -29,6 +30,8 @@ interface LoginTransaction {
   acrValues?: string;
   returnTo: string;
   createdAt: number;
+  /** Where the callback lands when not in the page that started the login: a popup, an iframe, a silent redirect. */
+  mode?: SigninMode;
 }
 
 type PendingLogins = Record<string, LoginTransaction>;
@@ -108,6 +111,8 @@ export interface LoginRequest extends LoginOptions {
   /** How a pushed request (PAR) reaches the server, and the key whose proof it carries. */
   transport: Transport;
   dpop?: DPoPHandle;
+  /** Where the callback lands when not in the page that started the login. */
+  mode?: SigninMode;
 }
 
 /** The authorization request's parameters: the app's extra ones, then the protocol's, which it cannot override. */
@@ -183,6 +188,7 @@ export async function beginLogin(
     acrValues: params.get('acr_values') ?? undefined,
     returnTo: options.returnTo,
     createdAt: now(),
+    mode: options.mode,
   };
   const add = (pending: unknown) => ({ ...freshOnly(pending), [state]: tx });
   // A refused write has already been reported by the store; the tab keeps the login instead.

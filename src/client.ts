@@ -6,15 +6,21 @@ import { OAuthError, toOAuthError } from './errors.js';
 import { createEmitter, type OAuthEventListener } from './events.js';
 import { createAuthorizedFetch } from './fetch.js';
 import { endSessionUrl, type LogoutOptions } from './logout.js';
+import type { PopupLoginOptions } from './popup.js';
 import { createRedirectHandler, type RedirectResult } from './redirect.js';
+import type { SigninDeps, SigninMode } from './relay.js';
 import { createServerContext } from './server.js';
 import { createSession } from './session.js';
+import type { RestoreSessionOptions } from './silent.js';
 import { openStore } from './store.js';
 import { challengeEvent } from './stepup.js';
+import { silentRedirectFlag } from './tabs.js';
 import { sameOriginPath } from './util.js';
 
 export type { LogoutOptions } from './logout.js';
+export type { PopupLoginOptions } from './popup.js';
 export type { RedirectResult } from './redirect.js';
+export type { RestoreSessionOptions } from './silent.js';
 
 /** A signed-in (or not) client, as `createOAuthClient` returns it. */
 export interface Client<Claims extends UserClaims = UserClaims> {
@@ -22,8 +28,26 @@ export interface Client<Claims extends UserClaims = UserClaims> {
   readonly isAuthenticated: boolean;
   /** The ID token claims of the signed-in user, or null. */
   readonly user: Claims | null;
-  /** Navigates to the authorization server's login page. */
+  /** Navigates to the authorization server's login page (through the `navigate` option when given). */
   login(options?: LoginOptions): Promise<void>;
+  /**
+   * Logs in in a popup; call it from a click (the popup opens before anything is awaited).
+   * Resolves once this page is signed in; this page never navigates. Rejects with
+   * `popup_blocked`, `popup_closed`, `popup_timeout`, `aborted` or the server's error
+   * (`access_denied`, ...); the page stays usable and a second call may succeed.
+   * The popup's page is `redirectUri`, whose own `handleRedirect()` completes the login and
+   * closes it. Needs `storage: 'indexeddb'` (the default).
+   */
+  loginWithPopup(options?: PopupLoginOptions): Promise<void>;
+  /**
+   * For a page with no local session: asks the server with `prompt=none` whether the user is
+   * still signed in there. True once signed in here (every tab learns of it); false when the
+   * server answers `login_required` (or `interaction_required`, `consent_required`,
+   * `account_selection_required`) or the iframe times out. A silent redirect leaves the page
+   * (at most once per tab until a login): the callback's `handleRedirect()` resolves
+   * `{ returnTo }` when signed in, null when not.
+   */
+  restoreSession(options?: RestoreSessionOptions): Promise<boolean>;
   /**
    * Completes a login when `url` is this client's callback; null when it is not (a callback whose
    * `state` another client issued is left alone, address bar included). Called again for the same
@@ -90,6 +114,31 @@ async function create(options: OAuthClientOptions): Promise<Client> {
   const session = createSession({ config, store, emitter, server });
   await Promise.all([server.restore(), session.restore(), loadStateTag(config)]);
   const handleRedirect = createRedirectHandler({ config, server, session, pending });
+  const silentRedirect = silentRedirectFlag(config.namespace);
+  // A login (or a session restored) gives the tab its silent redirect back.
+  emitter.subscribe((event) => {
+    if (event.type === 'login') silentRedirect.clear();
+  });
+  const navigate = (url: URL, kind: 'login' | 'logout') => (config.navigate ? config.navigate(url.href, kind) : location.assign(url.href));
+
+  async function authorizationUrl(loginOptions: LoginOptions, mode?: SigninMode): Promise<URL> {
+    const as = await server.metadata();
+    await server.prepareLogin();
+    const handle = await server.dpop(true);
+    return beginLogin(as, config, pending, {
+      ...loginOptions,
+      mode,
+      returnTo: sameOriginPath(loginOptions.returnTo ?? location.pathname + location.search + location.hash, location.origin),
+      // A key that cannot outlive the redirect (no IndexedDB) is not named: the callback binds
+      // the tokens to a key of its own, and the code stays protected by PKCE.
+      dpopJkt: server.dpopKeyKept ? await handle?.calculateThumbprint() : undefined,
+      transport: server.transport,
+      // A pushed request names the same key with its proof (RFC 9449 section 10.1).
+      dpop: server.dpopKeyKept ? handle : undefined,
+    });
+  }
+  const signin: SigninDeps = { config, durable, pending, session, server, authorizationUrl };
+
 
   const live = () => {
     if (disposed) throw new OAuthError('client_disposed', 'this client was disposed; create a new one');
@@ -110,8 +159,21 @@ async function create(options: OAuthClientOptions): Promise<Client> {
       if (event) emitter.emit(event);
     },
   };
+  const toldOrigins = new Set<string>();
+  const unlisted = (origin: string) => {
+    if (toldOrigins.has(origin)) return;
+    toldOrigins.add(origin);
+    emitter.emit({
+      type: 'error',
+      error: new OAuthError(
+        'api_origin_not_listed',
+        `${origin} answered 401 to a request sent without a token: it is in neither "apiOrigins" nor "apis"; add "${origin}" to one of them if that API expects this app's access token`,
+        { status: 401 },
+      ),
+    });
+  };
   const wrapFetch = (fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) =>
-    createAuthorizedFetch(config.apiOrigins, tokenSource, fetchImpl);
+    createAuthorizedFetch(config.apiOrigins, tokenSource, fetchImpl, unlisted);
 
   return {
     get isAuthenticated() {
@@ -123,20 +185,20 @@ async function create(options: OAuthClientOptions): Promise<Client> {
 
     async login(loginOptions: LoginOptions = {}) {
       live();
-      const as = await server.metadata();
-      await server.prepareLogin();
-      const handle = await server.dpop(true);
-      const url = await beginLogin(as, config, pending, {
-        ...loginOptions,
-        returnTo: sameOriginPath(loginOptions.returnTo ?? location.pathname + location.search + location.hash, location.origin),
-        // A key that cannot outlive the redirect (no IndexedDB) is not named: the callback binds
-        // the tokens to a key of its own, and the code stays protected by PKCE.
-        dpopJkt: server.dpopKeyKept ? await handle?.calculateThumbprint() : undefined,
-        transport: server.transport,
-        // A pushed request names the same key with its proof (RFC 9449 section 10.1).
-        dpop: server.dpopKeyKept ? handle : undefined,
-      });
-      location.assign(url.href);
+      await navigate(await authorizationUrl(loginOptions), 'login');
+    },
+
+    async loginWithPopup(popupOptions?: PopupLoginOptions) {
+      // about:blank now, before any await, while the click's user activation lasts (iOS Safari
+      // allows none); the server's URL once it is built.
+      const popup = disposed ? null : open('about:blank', 'spa-oauth-login', 'popup,width=500,height=650');
+      live();
+      return (await import('./popup.js')).loginInPopup(signin, popup, popupOptions);
+    },
+
+    async restoreSession(restoreOptions?: RestoreSessionOptions) {
+      live();
+      return (await import('./silent.js')).restoreSession(signin, restoreOptions);
     },
 
     async handleRedirect(href?: string) {
@@ -161,7 +223,7 @@ async function create(options: OAuthClientOptions): Promise<Client> {
         emitter.emit({ type: 'error', error: toOAuthError(err, 'the logout redirect') });
         return;
       }
-      if (url) location.assign(url.href);
+      if (url) await navigate(url, 'logout');
     },
 
     fetch: wrapFetch(baseFetch),

@@ -57,6 +57,13 @@ export interface OAuthClientOptions {
    * `token_endpoint`; its `issuer` is always the `issuer` option.
    */
   metadata?: Partial<AuthorizationServer>;
+  /**
+   * Sends the browser to the server: `kind` `'login'` for `login()` and a silent redirect of
+   * `restoreSession()`, `'logout'` for the logout redirect (default: `location.assign(url)`).
+   * For Capacitor, in-app browsers and tests: open `url` your own way, then pass the callback
+   * URL to `handleRedirect(url)`.
+   */
+  navigate?: (url: string, kind: 'login' | 'logout') => void | Promise<void>;
 }
 
 /** One API of the `apis` option. */
@@ -100,6 +107,8 @@ export interface ResolvedConfig {
   metadata?: AuthorizationServer;
   /** Namespace of this client's records and the name of its lock and channel. */
   namespace: string;
+  /** The `navigate` option, undefined when the app left the default (`location.assign`). */
+  navigate?: (url: string, kind: 'login' | 'logout') => void | Promise<void>;
 }
 
 function invalid(field: string, problem: string): OAuthError {
@@ -221,6 +230,9 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
   const requestTimeoutMs = nonNegativeNumber('requestTimeoutMs', options.requestTimeoutMs, 10_000);
   if (requestTimeoutMs === 0) throw invalid('requestTimeoutMs', 'must be greater than 0');
 
+  if (options.navigate !== undefined && typeof options.navigate !== 'function') {
+    throw invalid('navigate', 'must be a function (url, kind) => void that opens the URL');
+  }
   const discoveryUrl = options.discoveryUrl === undefined ? undefined : parseUrl('discoveryUrl', options.discoveryUrl).href;
 
   return {
@@ -242,6 +254,7 @@ export function resolveConfig(options: OAuthClientOptions): ResolvedConfig {
     discoveryUrl,
     metadata: options.metadata && checkEndpoints({ ...options.metadata, issuer: options.issuer }, issuer, 'option "metadata"', 'invalid_config'),
     namespace: `spa-oauth:${issuer.href}:${options.clientId}`,
+    navigate: options.navigate,
   };
 }
 

@@ -2,6 +2,7 @@ import {
   allowInsecureRequests,
   customFetch,
   discoveryRequest,
+  JSON_ATTRIBUTE_COMPARISON,
   processDiscoveryResponse,
   type AuthorizationServer,
   type HttpRequestOptions,
@@ -82,6 +83,15 @@ export async function fetchMetadata(issuer: URL, transport: Transport, given?: s
     if (response.status === 404 && !given) response = await discover('oauth2');
     return { as: checkEndpoints(await processDiscoveryResponse(issuer, response), issuer, `the discovery document at ${url}`), fetchedAt: now() };
   } catch (err) {
+    const served = issuerMismatch(err);
+    if (served !== undefined) {
+      const configured = issuer.pathname === '/' ? issuer.origin : issuer.href;
+      throw new OAuthError(
+        'invalid_response',
+        `the server at ${url} names its issuer "${served}", but the "issuer" option is "${configured}"; set "issuer" to "${served}" exactly (issuers are compared as strings: localhost is not 127.0.0.1)`,
+        { cause: err },
+      );
+    }
     const error = toOAuthError(err, `discovery at ${url}`);
     if (error.code !== 'invalid_response' || error.message.includes(url)) throw error;
     throw new OAuthError(
@@ -90,6 +100,12 @@ export async function fetchMetadata(issuer: URL, transport: Transport, given?: s
       { cause: err },
     );
   }
+}
+
+/** The issuer a discovery document names, when that is what failed the check against the option. */
+function issuerMismatch(err: unknown): string | undefined {
+  const { code, cause } = err as { code?: unknown; cause?: { attribute?: unknown; body?: { issuer?: unknown } } };
+  return code === JSON_ATTRIBUTE_COMPARISON && cause?.attribute === 'issuer' ? String(cause.body?.issuer) : undefined;
 }
 
 // Every metadata URL the SDK navigates to or calls.

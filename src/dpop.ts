@@ -34,7 +34,7 @@ export async function loadDpopKeys(store: Store, lockName: string, create: boole
     // A refused write was reported by the store; the pair then serves this page only.
     const kept = await store.setMany([[KEY, keys]]).then(() => store.persistent, () => false);
     return { keys, kept };
-  });
+  }, store);
 }
 
 /** Forgets the key pair, so the next login binds its tokens to a new one. */

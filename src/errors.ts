@@ -20,7 +20,12 @@ export type OAuthErrorCode =
   | 'unsupported_environment'
   | 'client_disposed'
   | 'revocation_unsupported'
+  | 'popup_blocked'
+  | 'popup_closed'
+  | 'popup_timeout'
+  | 'aborted'
   | 'token_rejected'
+  | 'api_origin_not_listed'
   | (string & {});
 
 /** Options of {@link OAuthError}. */

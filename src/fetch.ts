@@ -39,8 +39,9 @@ function wantsRetry(challenge: WWWAuthenticateChallengeError): boolean {
 /**
  * Wraps `fetchImpl` so requests to `apiOrigins` carry that origin's access token (and a DPoP proof when the
  * token is DPoP-bound). Requests anywhere else, or that already have an `Authorization` header,
- * go out exactly as given, without waiting on the session. A request that carries a token does
- * not follow redirects (an `opaqueredirect` response) unless `init.redirect` says otherwise.
+ * go out exactly as given, without waiting on the session; when one to an unlisted origin answers
+ * 401, `unlisted` hears of that origin. A request that carries a token does not follow redirects
+ * (an `opaqueredirect` response) unless `init.redirect` says otherwise.
  *
  * @see https://www.rfc-editor.org/rfc/rfc6750.html#section-2.1
  * @see https://www.rfc-editor.org/rfc/rfc9449.html#section-7
@@ -49,6 +50,7 @@ export function createAuthorizedFetch(
   apiOrigins: ReadonlySet<string>,
   source: TokenSource,
   fetchImpl: typeof fetch,
+  unlisted?: (origin: string) => void,
 ): typeof fetch {
   async function send(request: Request, url: URL, token: AccessToken, redirect: RequestRedirect): Promise<Response | WWWAuthenticateChallengeError> {
     const dpop = token.scheme === 'DPoP' ? await source.dpop() : undefined;
@@ -72,7 +74,13 @@ export function createAuthorizedFetch(
     } catch {
       return fetchImpl(input, init);
     }
-    if (!apiOrigins.has(url.origin) || hasAuthorization(input, init)) return fetchImpl(input, init);
+    if (hasAuthorization(input, init)) return fetchImpl(input, init);
+    if (!apiOrigins.has(url.origin)) {
+      const response = await fetchImpl(input, init);
+      // The usual first-day mistake: the API wants the token, its origin is not on the list.
+      if (response.status === 401) unlisted?.(url.origin);
+      return response;
+    }
 
     const token = await source.getAccessToken(url.origin);
     const request = new Request(input, init);

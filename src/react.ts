@@ -9,7 +9,10 @@ export type { AuthActions, AuthState, AuthStatus, ClientInput } from './auth-sto
 export interface OAuthProviderProps<Claims extends object = UserClaims> {
   /** The client, or the promise `createOAuthClient()` returns; created once by the app, at module scope. */
   client: ClientInput<Claims>;
-  /** Called with the `returnTo` path after a login callback (default: `history.replaceState` to it). */
+  /**
+   * Called with the `returnTo` path after a login callback (default: `history.replaceState` to it,
+   * then a `popstate` event, so a router that follows the address bar renders that page).
+   */
   onRedirect?: (returnTo: string) => void;
   children?: ReactNode;
 }
@@ -20,6 +23,13 @@ export type UseOAuthResult<Claims extends object = UserClaims> = AuthState<Claim
 const Context = createContext<AuthStore<object> | null>(null);
 
 const serverState = () => LOADING;
+
+// A router renders from its own copy of the location and never sees a replaceState; popstate is
+// what it listens to, so the page it renders follows the address bar (issue 22: /profile shown as Home).
+function replaceAndTell(path: string) {
+  history.replaceState(history.state, '', path);
+  dispatchEvent(new PopStateEvent('popstate', { state: history.state }));
+}
 
 /**
  * Gives its children {@link useOAuth}: handles the login callback once (React StrictMode
@@ -32,7 +42,7 @@ export function OAuthProvider<Claims extends object = UserClaims>({ client, onRe
   });
   const [store] = useState(() =>
     createAuthStore(client, (returnTo) =>
-      (redirect.current ?? ((path) => history.replaceState(history.state, '', path)))(returnTo),
+      (redirect.current ?? replaceAndTell)(returnTo),
     ),
   );
   // Subscribing starts the store even when no child reads it yet.

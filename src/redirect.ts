@@ -41,9 +41,9 @@ export function createRedirectHandler(deps: RedirectDeps) {
   // the first one's result and code exchange. The cleaned URL is an ordinary page (often the
   // home page): it shares the result only while the exchange runs (a second mount calling with
   // the default URL), never after it, when a logout or another mount may have happened.
-  const redirects = new Map<string, Promise<RedirectResult>>();
+  const redirects = new Map<string, Promise<RedirectResult | null>>();
 
-  async function complete(params: URLSearchParams): Promise<RedirectResult> {
+  async function complete(params: URLSearchParams): Promise<RedirectResult | null> {
     const state = params.get('state');
     const tx = await takePendingLogin(pending, state);
     if (!tx) {
@@ -56,13 +56,19 @@ export function createRedirectHandler(deps: RedirectDeps) {
         'the "state" in the callback URL does not match a login started by this app; start the login again with login()',
       );
     }
-    const as = await server.metadata();
-    const tokens = await completeLogin(as, config, server.transport, params, tx, await server.dpop(true), server.retakeClock, await server.idTokenCheck());
-    // The ID token was minted just now: its iat is the server's clock, readable even when CORS hides Date.
-    if (observeServerTime(server.clock, tokens.claims?.iat)) await server.saveMetadata();
-    const returnTo = sameOriginPath(tx.returnTo, location.origin);
-    await session.start(tokens, { loginState: state!, returnTo });
-    return { returnTo };
+    const finish = async (): Promise<RedirectResult> => {
+      const as = await server.metadata();
+      const tokens = await completeLogin(as, config, server.transport, params, tx, await server.dpop(true), server.retakeClock, await server.idTokenCheck());
+      // The ID token was minted just now: its iat is the server's clock, readable even when CORS hides Date.
+      if (observeServerTime(server.clock, tokens.claims?.iat)) await server.saveMetadata();
+      const returnTo = sameOriginPath(tx.returnTo, location.origin);
+      await session.start(tokens, { loginState: state!, returnTo });
+      return { returnTo };
+    };
+    if (!tx.mode) return finish();
+    // Popup and silent logins are loaded only by the callbacks that need them.
+    const { finishSignin } = await import('./relay.js');
+    return finishSignin(tx.mode, state!, finish, pending.durable, config.namespace);
   }
 
   return async function handleRedirect(href: string = location.href): Promise<RedirectResult | null> {

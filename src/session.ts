@@ -51,7 +51,7 @@ export function createSession(deps: SessionDeps) {
     let running = inflight.get(key);
     if (!running) {
       // Every audience takes the one lock: each refresh rotates the same refresh token.
-      running = withLock(lockName, () => refreshUnderLock({ config, server, client, record, newest: copy.newest }, stale, audience))
+      running = withLock(lockName, () => refreshUnderLock({ config, server, client, record, newest: copy.newest }, stale, audience), deps.store)
         .then(apply, (err) => {
           // The session is kept after a failed refresh; the timer tries again, backing off.
           const error = toOAuthError(err, 'the refresh');
@@ -150,6 +150,7 @@ export function createSession(deps: SessionDeps) {
           record = openSessionRecord(openStore('memory', config.namespace), tokenType);
           return record.replace(session);
         }),
+        deps.store,
       );
       const previous = copy.current;
       copy.started(session);

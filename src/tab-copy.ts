@@ -34,7 +34,11 @@ export function createTabCopy({ config, emitter, record, onDue }: TabCopyDeps) {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let disposed = false;
 
-  const channel = openTabChannel(config.namespace, (message: TabMessage) => void (message.type === 'logout' ? adopt(null) : resync()));
+  // A popup or iframe login's result is for the page that started it; its session comes with 'login'.
+  const channel = openTabChannel(config.namespace, (message: TabMessage) => {
+    if (message.type === 'logout') adopt(null);
+    else if (message.type !== 'signin') void resync();
+  });
   const stopWatching = watchPage({
     onVisible: () => void resync(),
     onHidden: () => clearTimeout(timer),

@@ -76,3 +76,15 @@ test('logout() the app calls that fails: the error is in `error`, and the call s
   expect(rejected).toBe('client_disposed');
   expect(await errorCode(page)).toBe('client_disposed');
 });
+
+test('useOAuth() hands out loginWithPopup and restoreSession: a blocked popup lands in error and rejects, a restore with no server session answers false', async ({ page, stack }) => {
+  await openAdapterPage(page, stack);
+  const popup = await page.evaluate(async () => {
+    window.open = () => null; // as a popup blocker answers
+    return (window as any).auth.loginWithPopup().then(() => 'resolved', (err: any) => err.code);
+  });
+  expect(popup).toBe('popup_blocked');
+  expect(await errorCode(page)).toBe('popup_blocked');
+  expect(await page.evaluate(() => (window as any).auth.restoreSession({ mode: 'iframe' }))).toBe(false);
+  await expect(page.locator('#status')).toHaveText('signed-out');
+});

@@ -255,3 +255,28 @@ test('an API that refuses fresh tokens too gets one refresh, not one per call, a
   );
   expect(rejections).toEqual(['token_rejected']);
 });
+// Issue 22 (7): an API left out of `apiOrigins` gets no token (right) and answers 401; the developer
+// hears why once per origin, as an `error` event with its own code.
+for (const [what, options] of [
+  ['apiOrigins', (other: string) => ({ apiOrigins: [other] })],
+  ['apis', (other: string) => ({ apiOrigins: [], apis: { [other]: {} } })],
+] as const) {
+  test(`an API origin missing from ${what} that answers 401: one api_origin_not_listed error event naming it, no token sent`, async ({ page, stack }) => {
+    await loginOnHarness(page, stack, options(stack.other.origin));
+    const sent = recordAuthHeaders(page);
+    const { statuses, events } = await page.evaluate(async ({ api, other }) => {
+      const w = window as any;
+      w.events.length = 0;
+      const statuses = [];
+      for (const url of [`${api}/api/me`, `${api}/api/me`, `${other}/public`, `${api}/api/me?again`]) statuses.push((await w.sdk.fetch(url)).status);
+      return { statuses, events: w.events.map((e: any) => ({ type: e.type, code: e.error?.code, message: e.error?.message })) };
+    }, { api: stack.api.origin, other: stack.other.origin });
+    expect(statuses).toEqual([401, 401, 200, 401]);
+    expect(events).toHaveLength(1);
+    expect(events[0]).toMatchObject({ type: 'error', code: 'api_origin_not_listed' });
+    expect(events[0].message).toContain(stack.api.origin);
+    expect(events[0].message).toContain('"apiOrigins"');
+    expect(events[0].message).toContain('"apis"');
+    expect((await sent()).filter((s) => s.url.startsWith(stack.api.origin) && (s.authorization || s.dpop))).toEqual([]);
+  });
+}

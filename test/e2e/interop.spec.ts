@@ -39,7 +39,7 @@ test.describe('discovery', () => {
     await openHarness(page, stack);
     const error = await loginError(page);
     expect(error?.code).toBe('invalid_response');
-    expect(error?.message).toContain('"issuer" property does not match');
+    expect(error?.message).toContain('names its issuer "http://127.0.0.1:1"'); // and the fix (issue 22)
     expect(new URL(page.url()).pathname).toBe('/harness.html');
   });
 

@@ -150,6 +150,31 @@ test('dispose() while a call is on its way: the API\'s 401 starts no renewal', a
   expect(stack.auth.counts.token.refresh_token ?? 0).toBe(0);
 });
 
+test("dispose() right after creation: IndexedDB's deferred storage_unavailable event never reaches the app", async ({ page, stack }) => {
+  await page.addInitScript(() => {
+    IDBFactory.prototype.open = function () {
+      throw new DOMException('The user denied permission to access the database.', 'InvalidStateError');
+    };
+  });
+  await openHarness(page, stack);
+  const heard = await page.evaluate(async () => {
+    const events: string[] = [];
+    const sdk = await (window as any).createTestClient();
+    sdk.subscribe((event: any) => events.push(event.type === 'error' ? event.error.code : event.type));
+    sdk.dispose();
+    // A live client created the same way proves the deferred event has fired by now.
+    const probe: string[] = [];
+    const live = await (window as any).createTestClient();
+    live.subscribe((event: any) => probe.push(event.type === 'error' ? event.error.code : event.type));
+    await new Promise<void>((resolve) => {
+      const check = () => (probe.length ? resolve() : setTimeout(check, 10));
+      check();
+    });
+    return { disposed: events, live: probe };
+  });
+  expect(heard).toEqual({ disposed: [], live: ['storage_unavailable'] });
+});
+
 test('a disposed client no longer hears the other tabs', async ({ page, context, stack }) => {
   await loginOnHarness(page, stack);
   const other = await openSecondTab(context, stack);

@@ -88,3 +88,17 @@ for (const [what, rewrite] of poisonedCaches) {
     expect(await page.evaluate(() => (window as any).__pwned)).toBeUndefined();
   });
 }
+
+// Issue 22 (6): `localhost` configured while the server calls itself `127.0.0.1` (or the other way
+// round) is the first wall a new user hits; the message names both values and the fix.
+test('an issuer option that differs from the issuer the server names: the error names both and says which to set', async ({ page, stack }) => {
+  const served = stack.auth.issuer; // http://127.0.0.1:PORT
+  const configured = served.replace('127.0.0.1', 'localhost');
+  await openHarness(page, stack, { issuer: configured });
+  const error = await loginError(page);
+  expect(error?.code).toBe('invalid_response');
+  expect(error?.message).toContain(`"issuer" option is "${configured}"`);
+  expect(error?.message).toContain(`names its issuer "${served}"`);
+  expect(error?.message).toContain(`set "issuer" to "${served}" exactly`);
+  expect(new URL(page.url()).pathname).toBe('/harness.html');
+});

@@ -1,8 +1,8 @@
 // Compiled by `npm run typecheck` (never run): what the public types let an app write, and what
 // they refuse (each @ts-expect-error fails the check when the line it guards compiles).
-import { createOAuthClient, type Client, type OAuthEvent } from 'spa-oauth';
-import { useOAuth as useReactOAuth } from 'spa-oauth/react';
-import { useOAuth as useVueOAuth } from 'spa-oauth/vue';
+import { createOAuthClient, type Client, type OAuthEvent } from 'spa-oauth-client';
+import { useOAuth as useReactOAuth } from 'spa-oauth-client/react';
+import { useOAuth as useVueOAuth } from 'spa-oauth-client/vue';
 
 declare const client: Client;
 

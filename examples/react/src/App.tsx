@@ -1,5 +1,5 @@
 import { useState, useSyncExternalStore } from 'react';
-import { RequireAuth, useOAuth } from 'spa-oauth/react';
+import { RequireAuth, useOAuth } from 'spa-oauth-client/react';
 
 const BASE = import.meta.env.BASE_URL;
 

@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { createOAuthClient } from 'spa-oauth';
-import { OAuthProvider } from 'spa-oauth/react';
+import { createOAuthClient } from 'spa-oauth-client';
+import { OAuthProvider } from 'spa-oauth-client/react';
 import { App, navigate } from './App';
 
 const config = (window as unknown as { SPA_OAUTH_CONFIG: { issuer: string; clientId: string; apiOrigin: string } }).SPA_OAUTH_CONFIG;

@@ -1,7 +1,7 @@
 import { createApp } from 'vue';
 import { createRouter, createWebHistory } from 'vue-router';
-import { createOAuthClient } from 'spa-oauth';
-import { authGuard, createOAuthPlugin } from 'spa-oauth/vue';
+import { createOAuthClient } from 'spa-oauth-client';
+import { authGuard, createOAuthPlugin } from 'spa-oauth-client/vue';
 import App from './App.vue';
 import Home from './Home.vue';
 import Profile from './Profile.vue';

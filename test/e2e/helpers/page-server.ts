@@ -10,8 +10,8 @@ export interface PageServer {
   close(): Promise<void>;
 }
 
-/** A stand-in for a developer's own app: one HTML page on a loopback origin, at any path. */
-export async function startPageServer(): Promise<PageServer> {
+/** A stand-in for a developer's own app: one HTML page on a loopback origin, at any path (on `port`, default any free one). */
+export async function startPageServer(port = 0): Promise<PageServer> {
   let html = '';
   const files = new Map<string, { type: string; body: Buffer | string }>();
   const server = createServer((req, res) => {
@@ -19,10 +19,13 @@ export async function startPageServer(): Promise<PageServer> {
     res.writeHead(200, { 'Content-Type': file?.type ?? 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
     res.end(file?.body ?? html);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const { port: bound } = server.address() as { port: number };
   return {
-    origin: `http://localhost:${port}`,
+    origin: `http://localhost:${bound}`,
     setHtml: (value) => { html = value; },
     setFile: (path, type, body) => { files.set(path, { type, body }); },
     close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
