@@ -2,11 +2,11 @@ import type { UserClaims } from './claims.js';
 import type { Audience, ResolvedConfig } from './config.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { Emitter, LogoutReason } from './events.js';
-import { newSession, openSessionRecord, who, type ApiToken, type Session } from './record.js';
+import { newSession, openSessionRecord, who, type ApiToken, type Session, type SessionRecord } from './record.js';
 import { isFresh, refreshUnderLock, revokeToken, tokenOf, type RefreshOutcome } from './refresh.js';
 import type { ServerContext } from './server.js';
 import { openStore, type Store } from './store.js';
-import { createTabCopy } from './tab-copy.js';
+import { createTabCopy, type TabCopy } from './tab-copy.js';
 import { withLock } from './tabs.js';
 import { publicClient, type TokenSet } from './token.js';
 import { now } from './util.js';
@@ -52,7 +52,7 @@ export function createSession(deps: SessionDeps) {
     if (!running) {
       // Every audience takes the one lock: each refresh rotates the same refresh token.
       running = withLock(lockName, () => refreshUnderLock({ config, server, client, record, newest: copy.newest }, stale, audience), deps.store)
-        .then(apply, (err) => {
+        .then((outcome) => applyOutcome(outcome, copy, emitter, revokeOrReport), (err) => {
           // The session is kept after a failed refresh; the timer tries again, backing off.
           const error = toOAuthError(err, 'the refresh');
           copy.failed();
@@ -69,40 +69,6 @@ export function createSession(deps: SessionDeps) {
   async function refreshed(stale: string | undefined, audience?: Audience): Promise<ApiToken> {
     const token = tokenOf(await refresh(stale, audience), audience);
     return token ?? tokenOf(await refresh(undefined, audience), audience)!;
-  }
-
-  /** Makes what a refresh did this tab's state; throws when the session is over. */
-  function apply(outcome: RefreshOutcome): Session {
-    if (outcome.type === 'current') {
-      if (outcome.revoke) void revokeOrReport(outcome.revoke);
-      copy.adopt(outcome.session);
-      return outcome.session;
-    }
-    if (outcome.type === 'ended') {
-      if (outcome.revoke) void revokeOrReport(outcome.revoke);
-      // A refusal by the server ends the session in every tab; the other endings every tab sees itself.
-      if (outcome.reason === 'invalid_grant') copy.post({ type: 'logout' });
-      copy.adopt(null, outcome.reason, outcome.refusal);
-      throw outcome.error;
-    }
-    const { session, replaced, saved } = outcome;
-    const unsaved = 'the refreshed session could not be saved to IndexedDB; it is kept in this tab only';
-    if (!saved) emitter.emit({ type: 'error', error: new OAuthError('storage_unavailable', unsaved) });
-    copy.refreshed(session, saved ? undefined : replaced.accessToken);
-    copy.post({ type: 'refresh' });
-    emitter.emit({ type: 'refresh', expiresAt: session.expiresAt });
-    return session;
-  }
-
-  /**
-   * Revokes the refresh token of `dropped`, a session `kept` replaced, when it is live and of
-   * another user (RFC 7009), best effort. Not for the same user: servers tie that user's logins
-   * in one browser to one grant or SSO session (oidc-provider reuses the grant, Keycloak's
-   * revocation ends the SSO session), so revoking would end the session just kept.
-   */
-  function dropRevoking(dropped: Session | null, kept: Session) {
-    const token = dropped?.refreshToken;
-    if (token && token !== kept.refreshToken && who(dropped!) !== who(kept)) void revokeOrReport(token);
   }
 
   function revokeOrReport(token: string) {
@@ -156,8 +122,8 @@ export function createSession(deps: SessionDeps) {
       copy.started(session);
       copy.post({ type: 'login' });
       // The stored session and this tab's may differ (another tab's login not heard of yet).
-      dropRevoking(replaced, session);
-      if (previous?.refreshToken !== replaced?.refreshToken) dropRevoking(previous, session);
+      revokeIfDropped(replaced, session, revokeOrReport);
+      if (previous?.refreshToken !== replaced?.refreshToken) revokeIfDropped(previous, session, revokeOrReport);
     },
 
     /**
@@ -191,13 +157,7 @@ export function createSession(deps: SessionDeps) {
       if (renewedAfterRejection.get(key) === rejected) {
         if (reportedRejection !== rejected) {
           reportedRejection = rejected;
-          emitter.emit({
-            type: 'error',
-            error: new OAuthError(
-              'token_rejected',
-              `the API at ${origin} refused a freshly refreshed access token too; no refresh is made for its 401s until the token changes. Check the audience (resource) it expects and its clock`,
-            ),
-          });
+          emitter.emit({ type: 'error', error: tokenRejected(origin) });
         }
         return undefined;
       }
@@ -214,25 +174,74 @@ export function createSession(deps: SessionDeps) {
       const ended = copy.current ?? (await record.read().catch(() => null));
       // A failed delete must not keep the user signed in here: memory goes first.
       copy.adopt(null, reason);
-      // By compare-and-set: a login another tab stored since this tab last heard (perhaps of
-      // another user) is not this logout's to delete, nor the other tabs' to drop.
-      const remove = (s: Session) =>
-        record.swap(s).catch((cause) => {
-          emitter.emit({ type: 'error', error: new OAuthError('storage_unavailable', 'the session could not be removed from IndexedDB and may come back on the next reload; clear the site data to be sure', { cause }) });
-          return true as const;
-        });
-      let found = ended ? await remove(ended) : null;
-      // The record a failed write left behind (its refresh token spent) is this session too: the
-      // tab copy's `newest` no longer answers with it itself.
-      if (found !== true && found !== null && copy.newest(found) !== found) found = await remove(found);
-      if (found === true || found === null) copy.post({ type: 'logout' });
+      if (await removeEnded(record, ended, copy, emitter)) copy.post({ type: 'logout' });
       const token = ended?.refreshToken ?? ended?.accessToken;
       if (token) await revokeOrReport(token);
       return { idToken: ended?.idToken };
     },
-
     dispose: copy.dispose,
   };
+}
+
+/**
+ * Removes the session that ended from storage; true when no session is stored any more (the
+ * other tabs are then told).
+ */
+async function removeEnded(record: SessionRecord, ended: Session | null, copy: TabCopy, emitter: Emitter): Promise<boolean> {
+  // By compare-and-set: a login another tab stored since this tab last heard (perhaps of
+  // another user) is not this logout's to delete, nor the other tabs' to drop.
+  const remove = (s: Session) =>
+    record.swap(s).catch((cause) => {
+      emitter.emit({ type: 'error', error: new OAuthError('storage_unavailable', 'the session could not be removed from IndexedDB and may come back on the next reload; clear the site data to be sure', { cause }) });
+      return true as const;
+    });
+  let found = ended ? await remove(ended) : null;
+  // The record a failed write left behind (its refresh token spent) is this session too: the
+  // tab copy's `newest` no longer answers with it itself.
+  if (found !== true && found !== null && copy.newest(found) !== found) found = await remove(found);
+  return found === true || found === null;
+}
+
+/** Makes what a refresh did this tab's state; throws when the session is over. */
+function applyOutcome(outcome: RefreshOutcome, copy: TabCopy, emitter: Emitter, revokeOrReport: (token: string) => unknown): Session {
+  if (outcome.type === 'current') {
+    if (outcome.revoke) void revokeOrReport(outcome.revoke);
+    copy.adopt(outcome.session);
+    return outcome.session;
+  }
+  if (outcome.type === 'ended') {
+    if (outcome.revoke) void revokeOrReport(outcome.revoke);
+    // A refusal by the server ends the session in every tab; the other endings every tab sees itself.
+    if (outcome.reason === 'invalid_grant') copy.post({ type: 'logout' });
+    copy.adopt(null, outcome.reason, outcome.refusal);
+    throw outcome.error;
+  }
+  const { session, replaced, saved } = outcome;
+  const unsaved = 'the refreshed session could not be saved to IndexedDB; it is kept in this tab only';
+  if (!saved) emitter.emit({ type: 'error', error: new OAuthError('storage_unavailable', unsaved) });
+  copy.refreshed(session, saved ? undefined : replaced.accessToken);
+  copy.post({ type: 'refresh' });
+  emitter.emit({ type: 'refresh', expiresAt: session.expiresAt });
+  return session;
+}
+
+/**
+ * Revokes the refresh token of `dropped`, a session `kept` replaced, when it is live and of
+ * another user (RFC 7009), best effort. Not for the same user: servers tie that user's logins
+ * in one browser to one grant or SSO session (oidc-provider reuses the grant, Keycloak's
+ * revocation ends the SSO session), so revoking would end the session just kept.
+ */
+function revokeIfDropped(dropped: Session | null, kept: Session, revokeOrReport: (token: string) => unknown) {
+  const token = dropped?.refreshToken;
+  if (token && token !== kept.refreshToken && who(dropped!) !== who(kept)) void revokeOrReport(token);
+}
+
+/** The error an API earns by refusing a freshly refreshed token too. */
+function tokenRejected(origin: string): OAuthError {
+  return new OAuthError(
+    'token_rejected',
+    `the API at ${origin} refused a freshly refreshed access token too; no refresh is made for its 401s until the token changes. Check the audience (resource) it expects and its clock`,
+  );
 }
 
 function toAccessToken(token: ApiToken): AccessToken {
