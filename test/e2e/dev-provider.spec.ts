@@ -190,7 +190,8 @@ test('the login form provider: Deny on the consent screen ends the login with ac
     await expect(page.locator('#account')).toHaveText('carol');
     await page.click('#deny');
     await page.waitForURL(`${app.origin}/`);
-    expect(await page.evaluate(() => (window as any).result)).toEqual({ code: 'access_denied' });
+    // The address bar is cleaned before handleRedirect() settles: wait for its answer.
+    await expect.poll(() => page.evaluate(() => (window as any).result)).toEqual({ code: 'access_denied' });
     expect(provider.auth.tokenRequests()).toEqual([]);
   } finally {
     await Promise.all([provider.close(), silent.close(), app.close()]);
