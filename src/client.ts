@@ -98,8 +98,12 @@ async function create(options: OAuthClientOptions): Promise<Client> {
   const baseFetch: typeof fetch = globalThis.fetch.bind(globalThis);
   const emitter = createEmitter();
   let disposed = false;
-  // Deferred so that a listener subscribed right after creation still hears it.
-  const reportUnavailable = (error: OAuthError) => setTimeout(() => disposed || emitter.emit({ type: 'error', error }));
+  let created: () => void = () => undefined;
+  const answered = new Promise<void>((resolve) => (created = resolve));
+  // Held until createOAuthClient() has answered, then one task more, so that a listener subscribed
+  // right after creation still hears it (start-up can outlast a task: Firefox hashes off-thread).
+  const reportUnavailable = (error: OAuthError) =>
+    void answered.then(() => setTimeout(() => disposed || emitter.emit({ type: 'error', error })));
   // Pending logins, server metadata and the DPoP key must survive the login redirect even with
   // storage 'memory'; without IndexedDB, the pending login waits in this tab's sessionStorage.
   const durable = openStore('indexeddb', config.namespace, reportUnavailable);
@@ -175,6 +179,7 @@ async function create(options: OAuthClientOptions): Promise<Client> {
   const wrapFetch = (fetchImpl: typeof fetch = globalThis.fetch.bind(globalThis)) =>
     createAuthorizedFetch(config.apiOrigins, tokenSource, fetchImpl, unlisted);
 
+  created();
   return {
     get isAuthenticated() {
       return session.isAuthenticated;
