@@ -106,7 +106,7 @@ async function create(options: OAuthClientOptions): Promise<Client> {
     void answered.then(() => setTimeout(() => disposed || emitter.emit({ type: 'error', error })));
   // Pending logins, server metadata and the DPoP key must survive the login redirect even with
   // storage 'memory'; without IndexedDB, the pending login waits in this tab's sessionStorage.
-  const durable = openStore('indexeddb', config.namespace, reportUnavailable);
+  const durable = openStore('indexeddb', config.namespace, reportUnavailable, () => void answeredLate());
   const store = config.storage === 'memory' ? openStore('memory', config.namespace) : durable;
   const pending: PendingStores = { durable, tab: openStore('tab', config.namespace) };
 
@@ -116,6 +116,12 @@ async function create(options: OAuthClientOptions): Promise<Client> {
     if (event.type === 'logout') void server.forgetDpopKey(false);
   });
   const session = createSession({ config, store, emitter, server });
+  // IndexedDB was slow, not broken: what it kept (the session, the DPoP key) counts again.
+  async function answeredLate() {
+    if (disposed) return;
+    const keptOwn = store === durable && (await session.reload().catch(() => false));
+    if (!keptOwn) await server.forgetDpopKey(false);
+  }
   await Promise.all([server.restore(), session.restore(), loadStateTag(config)]);
   const handleRedirect = createRedirectHandler({ config, server, session, pending });
   const silentRedirect = silentRedirectFlag(config.namespace);

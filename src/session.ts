@@ -43,6 +43,8 @@ export function createSession(deps: SessionDeps) {
   // By audience key: the token a refresh after an API's 401 produced, and the last one reported refused.
   const renewedAfterRejection = new Map<string, string>();
   let reportedRejection: string | undefined;
+  // A login this tab made while IndexedDB was too slow to answer (store.ts) lives in memory only.
+  let startedInMemory = false;
   const copy = createTabCopy({ config, emitter, record: () => record, onDue: (stale) => void refresh(stale).catch(() => undefined) });
 
   /** The session after refreshing `audience`'s token `stale`, shared by every caller in this tab. */
@@ -102,6 +104,22 @@ export function createSession(deps: SessionDeps) {
       copy.adopt(await record.read());
     },
 
+    /**
+     * IndexedDB answered after all, late: this tab takes the session stored there, hidden until
+     * now, unless it logged in (or out) meanwhile; then what it holds replaces what is stored.
+     * True when this tab kept its own.
+     */
+    async reload(): Promise<boolean> {
+      if (!startedInMemory) {
+        copy.adopt(await record.read());
+        return false;
+      }
+      const mine = copy.current;
+      await withLock(lockName, async () => void (mine ? await record.replace(mine) : await record.remove()), deps.store);
+      copy.post({ type: mine ? 'login' : 'logout' });
+      return true;
+    },
+
     /** Stores the session a login produced and tells the other tabs. */
     async start(tokens: TokenSet, login: { loginState: string; returnTo: string }): Promise<void> {
       const session = newSession(tokens, login);
@@ -119,6 +137,7 @@ export function createSession(deps: SessionDeps) {
         deps.store,
       );
       const previous = copy.current;
+      startedInMemory = !deps.store.persistent;
       copy.started(session);
       copy.post({ type: 'login' });
       // The stored session and this tab's may differ (another tab's login not heard of yet).

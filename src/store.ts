@@ -53,12 +53,14 @@ function memoryBackend(map: Records) {
   };
 }
 
+/** Rejects with {@link SLOW} after `ms`; `promise` itself keeps running. */
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`IndexedDB did not open within ${ms} ms`)), ms);
+    const timer = setTimeout(() => reject(SLOW), ms);
     promise.then(resolve, reject).finally(() => clearTimeout(timer));
   });
 }
+const SLOW = new Error(`IndexedDB did not answer within ${OPEN_TIMEOUT_MS} ms`);
 
 // JSON, so only plain records fit: the pending login, never a token or a CryptoKey.
 const tabStorage: Records = {
@@ -72,19 +74,36 @@ const tabStorage: Records = {
  * several clients share one database without seeing each other's records.
  *
  * With `'indexeddb'`, the first operation proves the database works; if it fails, the store
- * switches to memory for the rest of the page's life and `onUnavailable` is called once.
+ * switches to memory for the rest of the page's life and `onUnavailable` is called once. If it is
+ * only slow, the page runs from memory meanwhile, and when IndexedDB answers after all the store
+ * goes back to it for good and calls `onLate`: the caller reads the records again.
  * `'tab'` is this tab's sessionStorage, only for the pending login when IndexedDB cannot keep it.
  */
 export function openStore(
   kind: StorageKind | 'tab',
   namespace: string,
   onUnavailable: (error: OAuthError) => void = () => undefined,
+  onLate: () => void = () => undefined,
 ): Store {
   const memory = memoryBackend(kind === 'tab' ? tabStorage : new Map());
   const prefixed = (key: string) => `${namespace}|${key}`;
   let persistent = kind === 'indexeddb';
   let verified = false;
   let reported = false;
+  let waiting = false;
+
+  // A slow disk is not a broken one: the stored session must not stay hidden for the page's life.
+  function waitForLateAnswer(probe: Promise<unknown>) {
+    if (waiting) return;
+    waiting = true;
+    probe.then(
+      () => {
+        verified = persistent = true;
+        onLate();
+      },
+      () => undefined,
+    );
+  }
 
   // The first operations double as the check that IndexedDB works, so a page load pays for no
   // extra transaction; on failure they are answered from memory and so is everything after.
@@ -94,9 +113,18 @@ export function openStore(
     try {
       if (verified) return await onDisk(idbStore());
       if (typeof indexedDB === 'undefined') throw new Error('indexedDB is not defined');
-      const result = await withTimeout(Promise.resolve().then(() => onDisk(idbStore())), OPEN_TIMEOUT_MS);
-      verified = true;
-      return result;
+      const probe = Promise.resolve().then(() => onDisk(idbStore()));
+      try {
+        const result = await withTimeout(probe, OPEN_TIMEOUT_MS);
+        verified ||= !waiting;
+        return result;
+      } catch (cause) {
+        if (cause !== SLOW) throw cause;
+        // IndexedDB answered another operation meanwhile: this one is merely slow.
+        if (verified) return await probe;
+        waitForLateAnswer(probe);
+        throw cause;
+      }
     } catch (cause) {
       if (!reported) {
         reported = true;

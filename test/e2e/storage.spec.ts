@@ -111,3 +111,40 @@ test('IndexedDB and sessionStorage both refused: login() rejects with storage_un
   expect(new URL(page.url()).origin).toBe(stack.app.origin);
   expect(stack.auth.counts.authorize).toBe(0);
 });
+
+test('IndexedDB slow to open (4 s, past the 3 s timeout): the page runs from memory, then takes the stored session when IndexedDB answers', async ({ page, stack }) => {
+  await loginOnHarness(page, stack);
+  await page.addInitScript(() => {
+    const open = IDBFactory.prototype.open;
+    IDBFactory.prototype.open = function (this: IDBFactory, ...args: [string, number?]) {
+      const request = open.apply(this, args);
+      // idb-keyval listens through onsuccess: it hears of the open database 4 s late.
+      const success = Object.getOwnPropertyDescriptor(IDBRequest.prototype, 'onsuccess')!;
+      Object.defineProperty(request, 'onsuccess', {
+        set(handler: (event: Event) => void) {
+          success.set!.call(request, (event: Event) => setTimeout(() => handler.call(request, event), 4000));
+        },
+      });
+      return request;
+    };
+  });
+  await page.reload();
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+  await expect.poll(() => storageErrors(page)).toBe(1);
+
+  await expect.poll(() => page.evaluate(() => (window as any).sdk.isAuthenticated), { timeout: 5000 }).toBe(true);
+  const logins = await page.evaluate(() => (window as any).events.filter((e: any) => e.type === 'login').map((e: any) => e.user.sub));
+  expect(logins).toEqual(['alice']);
+  const status = await page.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin);
+  expect(status).toBe(200);
+  // The stored session itself: no new login, no refresh.
+  expect(stack.auth.tokenRequests().map((r) => r.grant_type)).toEqual(['authorization_code']);
+
+  // From now on writes reach IndexedDB again: a logout here ends the session for the next page too.
+  await page.evaluate(() => (window as any).sdk.logout({ localOnly: true }));
+  await page.reload();
+  await expect.poll(() => storageErrors(page)).toBe(1);
+  await page.waitForTimeout(4500);
+  expect(await page.evaluate(() => (window as any).sdk.isAuthenticated)).toBe(false);
+});
