@@ -14,8 +14,8 @@ import type { ResolvedConfig } from './config.js';
 import { requestOptions, type Transport } from './discovery.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import { pushAuthorizationRequest } from './par.js';
+import { keepPending, takePending, type PendingStores } from './pending.js';
 import { checkAcr } from './stepup.js';
-import type { Store } from './store.js';
 import type { SigninMode } from './relay.js';
 import { exchangeTokens, publicClient, type TokenSet } from './token.js';
 import { now } from './util.js';
@@ -34,14 +34,10 @@ interface LoginTransaction {
   mode?: SigninMode;
 }
 
-type PendingLogins = Record<string, LoginTransaction>;
-
 /** A pending login taken for its callback, with the `state` it was saved under (the expected one). */
 type TakenLogin = LoginTransaction & { state: string };
 
-const PENDING_KEY = 'pending-logins';
-// A login abandoned on the server's page is forgotten after this long.
-const PENDING_MAX_AGE_MS = 60 * 60 * 1000;
+const isLogin = (tx: LoginTransaction) => typeof tx.codeVerifier === 'string';
 
 /** Options of `client.login()`. */
 export interface LoginOptions {
@@ -68,25 +64,11 @@ const PROTOCOL_PARAMS = new Set([
   'code_challenge', 'code_challenge_method', 'dpop_jkt', 'resource', 'request', 'request_uri',
 ]);
 
-function freshOnly(pending: unknown): PendingLogins {
-  const fresh: PendingLogins = {};
-  if (typeof pending !== 'object' || pending === null) return fresh;
-  for (const [state, tx] of Object.entries(pending as PendingLogins)) {
-    if (typeof tx?.codeVerifier === 'string' && typeof tx.createdAt === 'number' && now() - tx.createdAt < PENDING_MAX_AGE_MS) {
-      fresh[state] = tx;
-    }
-  }
-  return fresh;
-}
 
 /**
  * Where pending logins wait out the redirect: IndexedDB, and this tab's sessionStorage when
  * IndexedDB cannot keep them (unavailable, or refusing the write). Never a token.
  */
-export interface PendingStores {
-  durable: Store;
-  tab: Store;
-}
 
 /**
  * Whether the login pushes its parameters first: as the server requires by default, always with
@@ -190,14 +172,7 @@ export async function beginLogin(
     createdAt: now(),
     mode: options.mode,
   };
-  const add = (pending: unknown) => ({ ...freshOnly(pending), [state]: tx });
-  // A refused write has already been reported by the store; the tab keeps the login instead.
-  const kept = await stores.durable.update(PENDING_KEY, add).then(() => stores.durable.persistent, () => false);
-  if (!kept) {
-    await stores.tab.update(PENDING_KEY, add).catch((cause) => {
-      throw new OAuthError('storage_unavailable', 'IndexedDB and sessionStorage are both blocked; allow site data so that the login survives the redirect', { cause });
-    });
-  }
+  await keepPending(stores, 'login', state, tx, isLogin);
   return url;
 }
 
@@ -222,7 +197,7 @@ export const newState = (config: ResolvedConfig): string => `${tags.get(config.n
 
 /**
  * The callback parameters when `url` is this client's redirect URI carrying an authorization
- * response (`code`, `error` or `state`); otherwise null. A well-formed `state` with another
+ * response (`code` or `error`); otherwise null. A well-formed `state` with another
  * client's tag is that client's callback: null too. A `state` of no tagged shape was not issued
  * by any client of this SDK (tampered with): it is returned, to be refused.
  */
@@ -233,30 +208,22 @@ export function readCallback(url: URL, config: ResolvedConfig): URLSearchParams 
   const state = params.get('state');
   const tag = state === null ? undefined : TAGGED_STATE.exec(state)?.[1];
   if (tag !== undefined && tag !== tags.get(config.namespace)) return null;
-  return params.has('code') || params.has('error') || state !== null ? new URLSearchParams(params) : null;
+  return params.has('code') || params.has('error') ? new URLSearchParams(params) : null;
 }
 
 /**
- * Removes and returns the saved login for `state`, in one transaction, so a callback URL loaded
- * twice (reload, back button, two tabs) exchanges its code at most once. The tab's copy, if any,
- * is the one: it is only written when IndexedDB could not keep the login.
+ * The parameters of a URL anywhere on this origin that carries this client's `state` and no
+ * `code` or `error`: the server's logout sending the browser back; otherwise null.
  */
-export async function takePendingLogin(stores: PendingStores, state: string | null): Promise<TakenLogin | undefined> {
-  return (await takeFrom(stores.tab, state).catch(() => undefined)) ?? takeFrom(stores.durable, state);
+export function readLogoutReturn(url: URL, config: ResolvedConfig): URLSearchParams | null {
+  const state = url.searchParams.get('state');
+  if (state === null || url.searchParams.has('code') || url.searchParams.has('error') || url.origin !== location.origin) return null;
+  return TAGGED_STATE.exec(state)?.[1] === tags.get(config.namespace) ? new URLSearchParams(url.searchParams) : null;
 }
 
-async function takeFrom(store: Store, state: string | null): Promise<TakenLogin | undefined> {
-  let taken: TakenLogin | undefined;
-  await store.update(PENDING_KEY, (pending) => {
-    const fresh = freshOnly(pending);
-    if (state !== null && Object.hasOwn(fresh, state)) {
-      taken = { ...fresh[state]!, state };
-      delete fresh[state];
-    }
-    return Object.keys(fresh).length ? fresh : undefined;
-  });
-  return taken;
-}
+/** Removes and returns the saved login for `state`: a callback exchanges its code at most once. */
+export const takePendingLogin = (stores: PendingStores, state: string | null): Promise<TakenLogin | undefined> =>
+  takePending(stores, 'login', state, isLogin);
 
 /**
  * Validates the authorization response (state, RFC 9207 `iss`, error responses), exchanges the

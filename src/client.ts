@@ -1,11 +1,12 @@
 import type { WWWAuthenticateChallengeError } from 'oauth4webapi';
-import { beginLogin, loadStateTag, type LoginOptions, type PendingStores } from './authorize.js';
+import { beginLogin, loadStateTag, type LoginOptions } from './authorize.js';
+import type { PendingStores } from './pending.js';
 import type { UserClaims } from './claims.js';
 import { audienceOf, resolveConfig, type OAuthClientOptions } from './config.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import { createEmitter, type OAuthEventListener } from './events.js';
 import { createAuthorizedFetch } from './fetch.js';
-import { endSessionUrl, type LogoutOptions } from './logout.js';
+import { endSessionUrl, keepPendingLogout, type LogoutOptions } from './logout.js';
 import type { PopupLoginOptions } from './popup.js';
 import { createRedirectHandler, type RedirectResult } from './redirect.js';
 import type { SigninDeps, SigninMode } from './relay.js';
@@ -234,7 +235,10 @@ async function create(options: OAuthClientOptions): Promise<Client> {
         emitter.emit({ type: 'error', error: toOAuthError(err, 'the logout redirect') });
         return;
       }
-      if (url) await navigate(url, 'logout');
+      if (!url) return;
+      // Without a place to keep it, its return reads as forged (state_mismatch); the logout goes on.
+      await keepPendingLogout(pending, url.searchParams.get('state')!).catch((err) => emitter.emit({ type: 'error', error: toOAuthError(err, 'the logout redirect') }));
+      await navigate(url, 'logout');
     },
 
     fetch: wrapFetch(baseFetch),

@@ -1,6 +1,8 @@
 import type { AuthorizationServer } from 'oauth4webapi';
 import { newState } from './authorize.js';
 import type { ResolvedConfig } from './config.js';
+import { keepPending, takePending, type PendingStores } from './pending.js';
+import { now } from './util.js';
 
 /** Options of `client.logout()`. */
 export interface LogoutOptions {
@@ -30,3 +32,13 @@ export function endSessionUrl(as: AuthorizationServer, config: ResolvedConfig, o
   if (returnTo) url.searchParams.set('post_logout_redirect_uri', new URL(returnTo, location.href).href);
   return url;
 }
+
+const isLogout = () => true;
+
+/** Saves the logout's `state`, so that the server's redirect back can be told from a forged one. */
+export const keepPendingLogout = (stores: PendingStores, state: string): Promise<void> =>
+  keepPending(stores, 'logout', state, { createdAt: now() }, isLogout);
+
+/** Whether `state` is that of a logout this app started and has not seen return yet (then it is forgotten). */
+export const takePendingLogout = async (stores: PendingStores, state: string | null): Promise<boolean> =>
+  (await takePending(stores, 'logout', state, isLogout)) !== undefined;

@@ -1,4 +1,6 @@
-import { completeLogin, readCallback, takePendingLogin, type PendingStores } from './authorize.js';
+import { completeLogin, readCallback, readLogoutReturn, takePendingLogin } from './authorize.js';
+import { takePendingLogout } from './logout.js';
+import type { PendingStores } from './pending.js';
 import { observeServerTime } from './clock.js';
 import type { ResolvedConfig } from './config.js';
 import { OAuthError } from './errors.js';
@@ -6,7 +8,7 @@ import type { ServerContext } from './server.js';
 import type { SessionManager } from './session.js';
 import { sameOriginPath } from './util.js';
 
-/** What `handleRedirect()` returns after a login callback. */
+/** What `handleRedirect()` returns after a login callback (after the server's logout it returns null). */
 export interface RedirectResult {
   /** The same-origin path `login()` was asked to return to. */
   returnTo: string;
@@ -37,7 +39,7 @@ function cleanAddressBar(url: URL): string | undefined {
  */
 export function createRedirectHandler(deps: RedirectDeps) {
   const { config, server, session, pending } = deps;
-  // Each callback this page handled, by its URL, so that the same callback handled again shares
+  // Each callback (or logout return) this page handled, by its URL, so that the same callback handled again shares
   // the first one's result and code exchange. The cleaned URL is an ordinary page (often the
   // home page): it shares the result only while the exchange runs (a second mount calling with
   // the default URL), never after it, when a logout or another mount may have happened.
@@ -71,18 +73,23 @@ export function createRedirectHandler(deps: RedirectDeps) {
     return finishSignin(tx.mode, state!, finish, pending.durable, config.namespace);
   }
 
+  // The server's logout sending the browser back: nothing to do but check it is ours.
+  async function returnFromLogout(state: string | null): Promise<null> {
+    if (await takePendingLogout(pending, state)) return null;
+    throw new OAuthError(
+      'state_mismatch',
+      'the "state" in this URL does not match a logout started by this app (a forged or replayed logout return); nothing was done. Start a logout with logout()',
+    );
+  }
+
   return async function handleRedirect(href: string = location.href): Promise<RedirectResult | null> {
     const url = new URL(href, location.href);
     const known = redirects.get(url.href);
     if (known) return known;
-    const params = readCallback(url, config);
+    const params = readCallback(url, config) ?? readLogoutReturn(url, config);
     if (!params) return null;
     // A lone state is the server's logout sending the browser back, not a login callback.
-    if (!params.has('code') && !params.has('error')) {
-      cleanAddressBar(url);
-      return null;
-    }
-    const result = complete(params);
+    const result = params.has('code') || params.has('error') ? complete(params) : returnFromLogout(params.get('state'));
     redirects.set(url.href, result);
     const clean = cleanAddressBar(url);
     if (clean && clean !== url.href) {

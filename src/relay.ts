@@ -1,5 +1,6 @@
 import type { AuthorizationServer } from 'oauth4webapi';
-import type { LoginOptions, PendingStores } from './authorize.js';
+import type { LoginOptions } from './authorize.js';
+import type { PendingStores } from './pending.js';
 import type { ResolvedConfig } from './config.js';
 import { OAuthError, toOAuthError } from './errors.js';
 import type { RedirectResult } from './redirect.js';

@@ -178,6 +178,43 @@ test('logout() sends the server id_token_hint and post_logout_redirect_uri, and 
   expect(stack.auth.activeSessions()).toEqual([]);
 });
 
+test("the server's logout return is checked: its own state is taken once and cleaned; a replayed or forged one is state_mismatch; an app's own ?state is left alone", async ({ page, stack }) => {
+  await loginOnHarness(page, stack);
+  const returns: string[] = [];
+  page.on('request', (request) => {
+    if (request.isNavigationRequest() && request.url().startsWith(`${stack.app.origin}/harness.html?`)) returns.push(request.url());
+  });
+  await page.evaluate(() => {
+    delete document.body.dataset.ready;
+    void (window as any).sdk.logout();
+  });
+  await page.waitForURL(`${stack.app.origin}/harness.html`);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => [(window as any).bootError, (window as any).redirectResult])).toEqual([undefined, null]);
+  expect(returns).toHaveLength(1);
+  const state = new URL(returns[0]).searchParams.get('state')!;
+
+  const land = async (url: string) => {
+    await page.goto(url);
+    await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+    return page.evaluate(() => (window as any).bootError?.code ?? null);
+  };
+  // The same return again (history, a link shared): its logout is over.
+  expect(await land(returns[0])).toBe('state_mismatch');
+  // This client's tag (public: a hash of issuer and client ID) on a state it never issued.
+  const forged = `${stack.app.origin}/harness.html?state=${state.split('.')[0]}.${'A'.repeat(43)}`;
+  expect(await land(forged)).toBe('state_mismatch');
+  // Elsewhere on the origin too: the post-logout address need not be the redirect URI.
+  const elsewhere = await page.evaluate(
+    (url) => (window as any).sdk.handleRedirect(url).then(() => null, (e: any) => e.code),
+    forged.replace('/harness.html', '/signed-out'),
+  );
+  expect(elsewhere).toBe('state_mismatch');
+  // No tag of ours: the app's own query, neither checked nor cleaned.
+  expect(await land(`${stack.app.origin}/harness.html?state=open`)).toBe(null);
+  expect(page.url()).toBe(`${stack.app.origin}/harness.html?state=open`);
+});
+
 test('a request the server never answers fails after requestTimeoutMs with a retryable network_error', async ({ page, stack }) => {
   // Held, never answered, as by a server that accepted the connection and hung.
   await page.route(`${stack.auth.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, () => undefined);
