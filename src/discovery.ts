@@ -1,5 +1,6 @@
 import {
   allowInsecureRequests,
+  checkProtocol,
   customFetch,
   discoveryRequest,
   JSON_ATTRIBUTE_COMPARISON,
@@ -117,19 +118,23 @@ const USED_ENDPOINTS = [
 /**
  * The name of the first endpoint in `as` that the SDK must not navigate to or call: anything but
  * https, except http on a loopback host when the issuer itself is on loopback. So a `javascript:`
- * URL can never reach `location.assign`, and no request leaves TLS for a public server.
+ * URL can never reach `location.assign`, and no request leaves TLS for a public server. The scheme
+ * rules are oauth4webapi's own `checkProtocol`, as it applies them to the endpoints it calls.
  */
 export function unsafeEndpoint(as: AuthorizationServer, issuer: URL): string | undefined {
+  const enforceHttps = !isLoopback(issuer);
   for (const name of USED_ENDPOINTS) {
     const value = as[name];
     if (value === undefined) continue;
     let url: URL;
     try {
       url = new URL(value as string);
+      checkProtocol(url, enforceHttps);
     } catch {
       return name;
     }
-    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url) && isLoopback(issuer))) return name;
+    // Without enforceHttps oauth4webapi allows http to any host; only a loopback one may have it.
+    if (url.protocol === 'http:' && !isLoopback(url)) return name;
   }
   return undefined;
 }

@@ -88,3 +88,21 @@ test('useOAuth() hands out loginWithPopup and restoreSession: a blocked popup la
   expect(await page.evaluate(() => (window as any).auth.restoreSession({ mode: 'iframe' }))).toBe(false);
   await expect(page.locator('#status')).toHaveText('signed-out');
 });
+
+// test/pages/app/adapter-vue-router.html: the plugin's own redirect, router.replace() on a router
+// created with createWebHistory('/app'). The base is taken off only as whole path segments.
+for (const [returnTo, route] of [
+  ['/apple', '/apple'],
+  ['/app/x?tab=keys', '/x?tab=keys'],
+]) {
+  test(`vue-router with the base '/app': a login with returnTo '${returnTo}' lands on the route '${route}'`, async ({ page, stack }) => {
+    await page.goto(`${stack.app.origin}/app/adapter-vue-router.html`);
+    await expect(page.locator('#status')).toHaveText('signed-out');
+
+    await page.evaluate((to) => void (window as any).auth.login({ returnTo: to }), returnTo);
+    await expect(page.locator('#status')).toHaveText('signed-in', { timeout: 30_000 });
+    await expect(page.locator('#route')).toHaveText(route);
+    expect(new URL(page.url()).pathname).toBe(`/app${new URL(route, 'http://x').pathname}`);
+    expect(stack.auth.counts.token.authorization_code).toBe(1);
+  });
+}

@@ -63,6 +63,18 @@ test('an https issuer whose metadata names an http endpoint, even on loopback, i
   expect(error?.message).toContain('"token_endpoint"');
 });
 
+test('a loopback issuer whose metadata names an http endpoint off loopback is refused', async ({ page, stack }) => {
+  await page.route(`${stack.auth.issuer}/.well-known/openid-configuration`, async (route) => {
+    const response = await route.fetch();
+    const json = await response.json();
+    await route.fulfill({ response, json: { ...json, token_endpoint: 'http://as.example/token' } });
+  });
+  await openHarness(page, stack);
+  const error = await loginError(page);
+  expect(error?.code).toBe('invalid_response');
+  expect(error?.message).toContain('"token_endpoint"');
+});
+
 const poisonedCaches: Array<[string, string]> = [
   ['a javascript: end_session_endpoint', "r => ({ ...r, as: { ...r.as, end_session_endpoint: 'javascript:window.__pwned=1' } })"],
   ['a javascript: authorization_endpoint', "r => ({ ...r, as: { ...r.as, authorization_endpoint: 'javascript:window.__pwned=1' } })"],
