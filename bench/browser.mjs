@@ -11,7 +11,7 @@ export function launchChromium() {
 /** Waits until the bench page has settled (see pages/common.js) and returns its state. */
 export async function settled(page) {
   await page.waitForSelector('html[data-bench-state]', { state: 'attached', timeout: SETTLE_TIMEOUT_MS });
-  return page.evaluate(() => ({ state: bench.state, authenticatedAt: bench.authenticatedAt, error: bench.error }));
+  return page.evaluate(() => ({ state: bench.state, startedAt: bench.startedAt, networkMs: bench.networkMs, authenticatedAt: bench.authenticatedAt, error: bench.error }));
 }
 
 export async function expectState(page, expected) {

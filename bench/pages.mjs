@@ -20,7 +20,7 @@ export function writeBenchPage(sdk) {
 <body>
 <script>
 ${read('common.js')}
-${read(`${sdk.name}.js`)}
+${read(`${sdk.adapter ?? sdk.name}.js`)}
 </script>
 </body>
 </html>

@@ -1,6 +1,11 @@
 // `npm run bench`: spa-oauth next to auth0-spa-js and oidc-client-ts, against the same test
 // authorization server, API and Chromium. Prints a markdown table and writes bench/results.json.
+// `-- --baseline <git ref>` (repeatable) adds spa-oauth as built at that commit; `-- --only login`
+// times the login callback and the returning user only; `-- --repeat N` takes N page-load runs
+// instead of 9. Any of them writes dist/bench/results.json instead.
 import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { buildBaseline } from './baseline.mjs';
 import { startStack } from '../test/fixtures/stack.mjs';
 import { launchChromium } from './browser.mjs';
 import { bundlePeer, measureSize } from './bundle.mjs';
@@ -8,11 +13,16 @@ import { describeMachine } from './machine.mjs';
 import { writeBenchPage } from './pages.mjs';
 import { formatTable, summarize, toJson } from './report.mjs';
 import { callOverhead, loginCallbackAndReturningUser, refreshStorm, refreshStormTwoApis } from './scenarios.mjs';
-import { SDKS, pagePath } from './sdks.mjs';
+import { SDKS as PUBLISHED_SDKS, pagePath } from './sdks.mjs';
+
+const { values: args } = parseArgs({ options: { baseline: { type: 'string', multiple: true }, only: { type: 'string' }, repeat: { type: 'string' } } });
+if (args.only !== undefined && args.only !== 'login') throw new Error(`--only takes "login", not "${args.only}"`);
+const SDKS = [...PUBLISHED_SDKS, ...(args.baseline ?? []).map(buildBaseline)];
+const partial = Boolean(args.baseline || args.only || args.repeat);
 
 const SETTINGS = {
   // Page-load timings vary more from run to run than the storm counts do.
-  timingRepetitions: 9,
+  timingRepetitions: Number(args.repeat ?? 9),
   // Enough runs to show a failure that comes and goes.
   stormRepetitions: 10,
   apiCalls: 300,
@@ -87,16 +97,18 @@ async function main() {
     for (const sdk of SDKS) await loginCallbackAndReturningUser(target(sdk)).catch(() => {});
     process.stderr.write('bench: login/returning ');
     await repeat(SETTINGS.timingRepetitions, 'login', (sdk) => loginCallbackAndReturningUser(target(sdk)), results);
-    process.stderr.write(' api calls ');
-    await repeat(1, 'calls', (sdk) => callOverhead(target(sdk), { calls: SETTINGS.apiCalls, warmup: SETTINGS.apiWarmupCalls }), results);
-    process.stderr.write(' storm 1 tab ');
-    const storm = (options) => (sdk) => refreshStorm(target(sdk), { ...options, ttlSeconds: SETTINGS.stormAccessTokenTtlSeconds });
-    await repeat(SETTINGS.stormRepetitions, 'stormOneTab', storm(SETTINGS.stormOneTab), results);
-    process.stderr.write(' storm 3 tabs ');
-    await repeat(SETTINGS.stormRepetitions, 'stormTabs', storm(SETTINGS.stormTabs), results);
-    process.stderr.write(' storm 3 tabs, two APIs ');
-    const twoApis = (sdk) => refreshStormTwoApis(target(sdk), { ...SETTINGS.stormTwoApis, ttlSeconds: SETTINGS.stormAccessTokenTtlSeconds });
-    await repeat(SETTINGS.stormRepetitions, 'stormTwoApis', twoApis, results, SDKS.filter((sdk) => sdk.name === 'spa-oauth'));
+    if (!args.only) {
+      process.stderr.write(' api calls ');
+      await repeat(1, 'calls', (sdk) => callOverhead(target(sdk), { calls: SETTINGS.apiCalls, warmup: SETTINGS.apiWarmupCalls }), results);
+      process.stderr.write(' storm 1 tab ');
+      const storm = (options) => (sdk) => refreshStorm(target(sdk), { ...options, ttlSeconds: SETTINGS.stormAccessTokenTtlSeconds });
+      await repeat(SETTINGS.stormRepetitions, 'stormOneTab', storm(SETTINGS.stormOneTab), results);
+      process.stderr.write(' storm 3 tabs ');
+      await repeat(SETTINGS.stormRepetitions, 'stormTabs', storm(SETTINGS.stormTabs), results);
+      process.stderr.write(' storm 3 tabs, two APIs ');
+      const twoApis = (sdk) => refreshStormTwoApis(target(sdk), { ...SETTINGS.stormTwoApis, ttlSeconds: SETTINGS.stormAccessTokenTtlSeconds });
+      await repeat(SETTINGS.stormRepetitions, 'stormTwoApis', twoApis, results, SDKS.filter((sdk) => sdk.name === 'spa-oauth'));
+    }
     process.stderr.write('\n\n');
   } finally {
     await browser.close().catch(() => {});
@@ -106,8 +118,9 @@ async function main() {
   const machine = describeMachine(browserVersion);
   const summary = summarize(results, SDKS, SETTINGS);
   console.log(formatTable(summary, SDKS, { machine, settings: SETTINGS }));
-  writeFileSync(new URL('./results.json', import.meta.url), toJson({ machine, settings: SETTINGS, summary, results }));
-  console.log(`\nwrote bench/results.json (${((Date.now() - startedAt) / 1000).toFixed(0)} s)`);
+  const file = partial ? 'dist/bench/results.json' : 'bench/results.json';
+  writeFileSync(new URL(`../${file}`, import.meta.url), toJson({ machine, settings: SETTINGS, summary, results }));
+  console.log(`\nwrote ${file} (${((Date.now() - startedAt) / 1000).toFixed(0)} s)`);
 }
 
 await main();

@@ -33,7 +33,7 @@ export function loginCallbackAndReturningUser({ browser, stack, pageUrl }) {
     await page.reload();
     const returning = await expectState(page, 'authenticated');
     return {
-      loginCallback: { ms: callback.authenticatedAt, requests: callbackRequests },
+      loginCallback: { ms: callback.authenticatedAt, afterLoadMs: callback.authenticatedAt - callback.startedAt, ownMs: callback.authenticatedAt - callback.startedAt - callback.networkMs, requests: callbackRequests },
       returningUser: { ms: returning.authenticatedAt, requests: since(before, stack) },
     };
   });

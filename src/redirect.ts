@@ -62,7 +62,8 @@ export function createRedirectHandler(deps: RedirectDeps) {
       const as = await server.metadata();
       const tokens = await completeLogin(as, config, server.transport, params, tx, await server.dpop(true), server.retakeClock, await server.idTokenCheck());
       // The ID token was minted just now: its iat is the server's clock, readable even when CORS hides Date.
-      if (observeServerTime(server.clock, tokens.claims?.iat)) await server.saveMetadata();
+      // Not awaited: IndexedDB runs this write before the session's, which the callback does wait for.
+      if (observeServerTime(server.clock, tokens.claims?.iat)) void server.saveMetadata();
       const returnTo = sameOriginPath(tx.returnTo, location.origin);
       await session.start(tokens, { loginState: state!, returnTo });
       return { returnTo };

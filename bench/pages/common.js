@@ -3,12 +3,17 @@
 // { start(config, isCallback) → authenticated?, login(), call(url) → Response, token(), isAuthenticated() }.
 window.bench = {
   state: 'booting',
+  /** performance.now() (ms since this document's navigation start) when the SDK's script had run and the page began using it. */
+  startedAt: null,
   /** performance.now() (ms since this document's navigation start) when the SDK said "authenticated". */
   authenticatedAt: null,
+  /** Of the time from startedAt to authenticatedAt, how much a request was in flight. */
+  networkMs: null,
   error: null,
   adapter: null,
 
   async boot(adapter) {
+    bench.startedAt = performance.now();
     bench.adapter = adapter;
     const isCallback = /[?&]code=/.test(location.search);
     // The harness stops here once, to snapshot the servers' counters and then load the callback URL afresh.
@@ -18,12 +23,31 @@ window.bench = {
     }
     try {
       const authenticated = await adapter.start(window.SPA_OAUTH_CONFIG, isCallback);
-      if (authenticated) bench.authenticatedAt = performance.now();
+      if (authenticated) {
+        bench.authenticatedAt = performance.now();
+        bench.networkMs = bench.waitedOnNetwork(bench.startedAt, bench.authenticatedAt);
+      }
       bench.settle(authenticated ? 'authenticated' : 'anonymous');
     } catch (err) {
       bench.error = String(err?.message ?? err);
       bench.settle('error');
     }
+  },
+
+  /** How long, between `from` and `to`, at least one request was in flight (overlaps counted once). */
+  waitedOnNetwork(from, to) {
+    const spans = performance
+      .getEntriesByType('resource')
+      .filter((entry) => entry.startTime >= from && entry.responseEnd <= to)
+      .map((entry) => [entry.startTime, entry.responseEnd])
+      .sort((a, b) => a[0] - b[0]);
+    let total = 0;
+    let end = from;
+    for (const [start, stop] of spans) {
+      if (stop > end) total += stop - Math.max(start, end);
+      end = Math.max(end, stop);
+    }
+    return total;
   },
 
   settle(state) {
