@@ -169,7 +169,9 @@ test('a popup the browser blocks (no click) rejects with popup_blocked; from a c
     await page.addInitScript(() => {
       const w = window as any;
       const timer = setInterval(() => {
-        if (!w.sdk) return;
+        // A Playwright evaluation (its polling too, on a loaded machine) gives the page a user
+        // activation that lasts seconds: wait until there is none, so the call really has no click.
+        if (!w.sdk || navigator.userActivation?.isActive) return;
         clearInterval(timer);
         w.sdk.loginWithPopup().then(
           () => (w.blocked = 'resolved'),
