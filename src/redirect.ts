@@ -62,8 +62,10 @@ export function createRedirectHandler(deps: RedirectDeps) {
       const as = await server.metadata();
       const tokens = await completeLogin(as, config, server.transport, params, tx, await server.dpop(true), server.retakeClock, await server.idTokenCheck());
       // The ID token was minted just now: its iat is the server's clock, readable even when CORS hides Date.
-      // Not awaited: IndexedDB runs this write before the session's, which the callback does wait for.
-      if (observeServerTime(server.clock, tokens.claims?.iat)) void server.saveMetadata();
+      // Without DPoP an estimate that did not move is not worth a write the session's would wait for:
+      // every ID token is checked against the clock again, and a refused one retried with its iat.
+      const skew = server.clock.skew;
+      if (observeServerTime(server.clock, tokens.claims?.iat) && (config.dpop || server.clock.skew !== skew)) void server.saveMetadata();
       const returnTo = sameOriginPath(tx.returnTo, location.origin);
       await session.start(tokens, { loginState: state!, returnTo });
       return { returnTo };

@@ -1,5 +1,5 @@
 import type { BrowserContext, Page } from '@playwright/test';
-import { expect, loginOnHarness, openHarness, test, type Stack } from './fixtures';
+import { expect, loginOnHarness, openHarness, readSdkRecord, test, type Stack } from './fixtures';
 
 // Issue 19 section 1: proofs and ID-token checks use the server's clock, on a stock server (CORS
 // hides Date, no DPoP nonces). The page takes the time from its own origin (a same-origin HEAD,
@@ -84,6 +84,8 @@ test('with a correct clock and no DPoP, the clock costs nothing: no sample, one 
   expect(await apiStatus(page, stack)).toBe(200);
   expect(samples).toEqual([]);
   expect(grants(stack, 'authorization_code')).toEqual([200]);
+  // Nor a write on the callback's way: an estimate that did not move is not stored without DPoP.
+  expect(await readSdkRecord(page, 'metadata', 'r => [r.skew, r.skewAt]')).toEqual([0, undefined]);
 });
 
 test('with a correct clock and DPoP, the clock costs one same-origin HEAD at login(), before the redirect', async ({ page, context, stack }) => {
