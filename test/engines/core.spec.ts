@@ -91,6 +91,20 @@ test('login with indexedDB.open failing: the round trip completes, the session l
   expect(status).toBe(200);
 });
 
+test('IndexedDB slow to open (6 s, past the 3 s timeout): the page starts from memory, then takes the stored session', async ({ session, stack }) => {
+  await login(session.first, stack);
+  await openHarness(session.first, stack, { slowIndexedDbMs: 6000 });
+  expect(await harnessState(session.first)).toMatchObject({ authenticated: false, bootError: null, pageErrors: [] });
+  await expect.poll(async () => (await harnessState(session.first)).events).toContain('error:storage_unavailable');
+  await waitFor(session.first, () => (window as any).sdk.isAuthenticated, undefined, { timeout: 8000, what: 'the stored session once IndexedDB answers' });
+  const state = await harnessState(session.first);
+  expect(state).toMatchObject({ authenticated: true, sub: 'alice', pageErrors: [] });
+  expect(state.events).toEqual(['error:storage_unavailable', 'login']);
+  const status = await session.first.evaluate((api) => (window as any).sdk.fetch(`${api}/api/me`).then((r: Response) => r.status), stack.api.origin);
+  expect(status).toBe(200);
+  expect(stack.auth.tokenRequests().map((r) => r.grant_type)).toEqual(['authorization_code']);
+});
+
 // With and without Web Locks and BroadcastChannel (issue 21 section 2): the lease in IndexedDB and
 // the storage-event signal must do what the lock and the channel do.
 const COORDINATION: Array<[string, HarnessSetup]> = [

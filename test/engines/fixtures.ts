@@ -64,6 +64,8 @@ export interface HarnessSetup {
   noLocks?: boolean;
   /** `indexedDB.open` throws. */
   noIndexedDb?: boolean;
+  /** `indexedDB.open` answers this many ms late (a slow disk). */
+  slowIndexedDbMs?: number;
 }
 
 const isReady = () => document.body?.dataset.ready === 'true' && location.pathname === '/harness.html';
