@@ -64,12 +64,6 @@ const PROTOCOL_PARAMS = new Set([
   'code_challenge', 'code_challenge_method', 'dpop_jkt', 'resource', 'request', 'request_uri',
 ]);
 
-
-/**
- * Where pending logins wait out the redirect: IndexedDB, and this tab's sessionStorage when
- * IndexedDB cannot keep them (unavailable, or refusing the write). Never a token.
- */
-
 /**
  * Whether the login pushes its parameters first: as the server requires by default, always with
  * `par: true`, never with `par: false`. `invalid_config` when the choice cannot work with this server.

@@ -1,6 +1,5 @@
 import type { WWWAuthenticateChallengeError } from 'oauth4webapi';
 import { beginLogin, loadStateTag, type LoginOptions } from './authorize.js';
-import type { PendingStores } from './pending.js';
 import type { UserClaims } from './claims.js';
 import { audienceOf, resolveConfig, type OAuthClientOptions } from './config.js';
 import { OAuthError, toOAuthError } from './errors.js';
@@ -8,6 +7,7 @@ import { createEmitter, type OAuthEventListener } from './events.js';
 import { createAuthorizedFetch } from './fetch.js';
 import { endSessionUrl, keepPendingLogout, type LogoutOptions } from './logout.js';
 import type { PopupLoginOptions } from './popup.js';
+import type { PendingStores } from './pending.js';
 import { createRedirectHandler, type RedirectResult } from './redirect.js';
 import type { SigninDeps, SigninMode } from './relay.js';
 import { createServerContext } from './server.js';

@@ -2,7 +2,10 @@ import { OAuthError } from './errors.js';
 import type { Store } from './store.js';
 import { now } from './util.js';
 
-/** Where what waits out a redirect is kept: IndexedDB, or this tab's sessionStorage when IndexedDB cannot keep it. */
+/**
+ * Where pending logins and logouts wait out the redirect: IndexedDB, and this tab's sessionStorage
+ * when IndexedDB cannot keep them (unavailable, or refusing the write). Never a token.
+ */
 export interface PendingStores {
   durable: Store;
   tab: Store;

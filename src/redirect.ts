@@ -1,9 +1,9 @@
 import { completeLogin, readCallback, readLogoutReturn, takePendingLogin } from './authorize.js';
-import { takePendingLogout } from './logout.js';
-import type { PendingStores } from './pending.js';
 import { observeServerTime } from './clock.js';
 import type { ResolvedConfig } from './config.js';
 import { OAuthError } from './errors.js';
+import { takePendingLogout } from './logout.js';
+import type { PendingStores } from './pending.js';
 import type { ServerContext } from './server.js';
 import type { SessionManager } from './session.js';
 import { sameOriginPath } from './util.js';
@@ -39,8 +39,8 @@ function cleanAddressBar(url: URL): string | undefined {
  */
 export function createRedirectHandler(deps: RedirectDeps) {
   const { config, server, session, pending } = deps;
-  // Each callback (or logout return) this page handled, by its URL, so that the same callback handled again shares
-  // the first one's result and code exchange. The cleaned URL is an ordinary page (often the
+  // Each callback (or logout return) this page handled, by its URL, so that the same callback
+  // handled again shares the first one's result and code exchange. The cleaned URL is an ordinary page (often the
   // home page): it shares the result only while the exchange runs (a second mount calling with
   // the default URL), never after it, when a logout or another mount may have happened.
   const redirects = new Map<string, Promise<RedirectResult | null>>();

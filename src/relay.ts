@@ -1,8 +1,8 @@
 import type { AuthorizationServer } from 'oauth4webapi';
 import type { LoginOptions } from './authorize.js';
-import type { PendingStores } from './pending.js';
 import type { ResolvedConfig } from './config.js';
 import { OAuthError, toOAuthError } from './errors.js';
+import type { PendingStores } from './pending.js';
 import type { RedirectResult } from './redirect.js';
 import type { Store } from './store.js';
 import { openTabChannel } from './tabs.js';
