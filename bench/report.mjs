@@ -81,9 +81,37 @@ export function summarize(results, sdks, settings) {
       stormTabs: errors.stormTabs || !runs.stormTabs ? null : summarizeStorm(runs.stormTabs, settings.stormTabs),
       stormTwoApis: errors.stormTwoApis || !runs.stormTwoApis ? null : summarizeStormTwoApis(runs.stormTwoApis, settings.stormTwoApis),
       errors: Object.fromEntries(Object.entries(errors).sort()),
+      pairedWithOurs: sdk.adapter === OURS && login ? pairedRatios(results[OURS].runs.login ?? [], login) : undefined,
     };
   }
   return summary;
+}
+
+/**
+ * For spa-oauth built at another commit: today's time ÷ that build's, per repetition (the two ran
+ * one after the other in it), so drift over the run cancels out; the median and the middle half.
+ */
+function pairedRatios(ours, theirs) {
+  const figures = { loginCallback: (r) => r.loginCallback.ms, afterLoad: (r) => r.loginCallback.afterLoadMs, own: (r) => r.loginCallback.ownMs };
+  const n = Math.min(ours.length, theirs.length);
+  return Object.fromEntries(
+    Object.entries(figures).map(([name, pick]) => {
+      const ratios = Array.from({ length: n }, (_, i) => pick(ours[i]) / pick(theirs[i]));
+      return [name, { median: round(median(ratios), 2), p25: round(percentile(ratios, 25), 2), p75: round(percentile(ratios, 75), 2), runs: n }];
+    }),
+  );
+}
+
+/** Lines saying how today's build compares with each earlier build in the run, repetition by repetition. */
+function pairedSection(summary, sdks) {
+  const lines = sdks
+    .filter((sdk) => summary[sdk.name].pairedWithOurs)
+    .map((sdk) => {
+      const p = summary[sdk.name].pairedWithOurs;
+      const text = (f) => `${f.median}× (middle half ${f.p25}–${f.p75}×)`;
+      return `- ours ÷ ${sdk.name}, paired over ${p.afterLoad.runs} repetitions: login callback ${text(p.loginCallback)}; after the SDK loaded ${text(p.afterLoad)}; requests in flight excluded ${text(p.own)}`;
+    });
+  return lines.length ? ['', ...lines] : [];
 }
 
 const spreadText = ({ median: mid, max: worst, runsWorse, runs }) =>
@@ -159,7 +187,7 @@ export function formatTable(summary, sdks, { machine, settings }) {
     'and the API forgets the old token; every call is the SDK\'s own way: spa-oauth sdk.fetch, auth0-spa-js getTokenSilently + fetch,',
     'oidc-client-ts getUser (signinSilent when expired) + fetch. Lost: signed out, or the next call fails (grant revoked by refresh token reuse detection).',
   ];
-  return [intro, '', ...lines, '', ...legend, ...(notes.size ? ['', ...notes.values()] : []), ...twoApisSection(summary[OURS], settings)].join('\n');
+  return [intro, '', ...lines, '', ...legend, ...(notes.size ? ['', ...notes.values()] : []), ...pairedSection(summary, sdks), ...twoApisSection(summary[OURS], settings)].join('\n');
 }
 
 /** The two-API storm (spa-oauth only): refresh grants per resource per expiry, and what went wrong, summed over runs. */
