@@ -15,7 +15,7 @@ import { createSession } from './session.js';
 import type { RestoreSessionOptions } from './silent.js';
 import { openStore } from './store.js';
 import { challengeEvent } from './stepup.js';
-import { silentRedirectFlag } from './tabs.js';
+import { silentRedirectFlag, warmLocks } from './tabs.js';
 import { sameOriginPath } from './util.js';
 
 export type { LogoutOptions } from './logout.js';
@@ -123,6 +123,7 @@ async function create(options: OAuthClientOptions): Promise<Client> {
     const keptOwn = store === durable && (await session.reload().catch(() => false));
     if (!keptOwn) await server.forgetDpopKey(false);
   }
+  warmLocks();
   await Promise.all([server.restore(), session.restore(), loadStateTag(config)]);
   const handleRedirect = createRedirectHandler({ config, server, session, pending });
   const silentRedirect = silentRedirectFlag(config.namespace);

@@ -30,6 +30,14 @@ export function withLock<T>(name: string, task: () => Promise<T>, store?: Store)
   return run;
 }
 
+/**
+ * Connects this page to the browser's lock manager ahead of the first lock: Chromium binds it on
+ * first use, which made the login callback's one lock wait about 6 ms instead of 2.
+ */
+export function warmLocks(): void {
+  if (typeof navigator !== 'undefined' && navigator.locks?.query) void navigator.locks.query().catch(() => undefined);
+}
+
 /** A BroadcastChannel to the other tabs of this origin, or a silent stand-in where there is none. */
 export interface TabChannel {
   post(message: TabMessage): void;
