@@ -1,5 +1,5 @@
 // Turns the raw runs into figures, the markdown table and the JSON written to bench/results.json.
-import { max, median, percentile, round } from './stats.mjs';
+import { max, median, medianInterval, percentile, round } from './stats.mjs';
 
 const OURS = 'spa-oauth';
 
@@ -89,7 +89,8 @@ export function summarize(results, sdks, settings) {
 
 /**
  * For spa-oauth built at another commit: today's time ÷ that build's, per repetition (the two ran
- * one after the other in it), so drift over the run cancels out; the median and the middle half.
+ * one after the other in it), so drift over the run cancels out; the median with its 95 % interval,
+ * and the middle half.
  */
 function pairedRatios(ours, theirs) {
   const figures = { loginCallback: (r) => r.loginCallback.ms, afterLoad: (r) => r.loginCallback.afterLoadMs, own: (r) => r.loginCallback.ownMs };
@@ -97,7 +98,8 @@ function pairedRatios(ours, theirs) {
   return Object.fromEntries(
     Object.entries(figures).map(([name, pick]) => {
       const ratios = Array.from({ length: n }, (_, i) => pick(ours[i]) / pick(theirs[i]));
-      return [name, { median: round(median(ratios), 2), p25: round(percentile(ratios, 25), 2), p75: round(percentile(ratios, 75), 2), runs: n }];
+      const [low, high] = medianInterval(ratios) ?? [];
+      return [name, { median: round(median(ratios), 2), low: round(low, 2), high: round(high, 2), p25: round(percentile(ratios, 25), 2), p75: round(percentile(ratios, 75), 2), runs: n }];
     }),
   );
 }
@@ -108,7 +110,8 @@ function pairedSection(summary, sdks) {
     .filter((sdk) => summary[sdk.name].pairedWithOurs)
     .map((sdk) => {
       const p = summary[sdk.name].pairedWithOurs;
-      const text = (f) => `${f.median}× (middle half ${f.p25}–${f.p75}×)`;
+      const interval = (f) => (f.low === undefined ? '' : `95 % interval of the median ${f.low}–${f.high}×, `);
+      const text = (f) => `${f.median}× (${interval(f)}middle half ${f.p25}–${f.p75}×)`;
       return `- ours ÷ ${sdk.name}, paired over ${p.afterLoad.runs} repetitions: login callback ${text(p.loginCallback)}; after the SDK loaded ${text(p.afterLoad)}; requests in flight excluded ${text(p.own)}`;
     });
   return lines.length ? ['', ...lines] : [];
