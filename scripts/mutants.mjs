@@ -118,11 +118,15 @@ async function playwright(specs) {
   return code === 0 ? undefined : firstFailure();
 }
 
+// The README pins the built IIFE's SRI hash, which any change to src/ alters: that spec would
+// "kill" every mutant, so it says nothing about behaviour and is not run against them.
+const BUILD_FINGERPRINT_SPECS = new Set(['test/readme.spec.ts']);
+
 function allSpecs(dir = join(ROOT, 'test')) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) return allSpecs(path);
-    return entry.name.endsWith('.spec.ts') ? [relative(ROOT, path)] : [];
+    return entry.name.endsWith('.spec.ts') && !BUILD_FINGERPRINT_SPECS.has(relative(ROOT, path)) ? [relative(ROOT, path)] : [];
   });
 }
 
