@@ -78,53 +78,39 @@ for (const coop of [false, true]) {
   });
 }
 
-test('with COOP, popup.closed reads true while the user is still on the server page, and the login still succeeds', async ({ page, stack }) => {
-  stack.auth.setInteraction({ coop: true, loginPage: 'hold' });
-  const errors = watchErrors(page);
-  // The page's own handle on the popup, to watch what the SDK sees.
-  await page.addInitScript(() => {
-    const open = window.open.bind(window);
-    window.open = (...args: Parameters<typeof window.open>) => ((window as any).popupHandle = open(...args));
+for (const lookBack of [false, true]) {
+  const title = lookBack
+    ? 'with COOP, going back to the page for a moment while the popup stays open is not a close: the login still succeeds'
+    : 'with COOP, popup.closed reads true while the user is still on the server page, and the login still succeeds';
+  test(title, async ({ page, stack }) => {
+    stack.auth.setInteraction({ coop: true, loginPage: 'hold' });
+    const errors = watchErrors(page);
+    // The page's own handle on the popup, to watch what the SDK sees.
+    await page.addInitScript(() => {
+      const open = window.open.bind(window);
+      window.open = (...args: Parameters<typeof window.open>) => ((window as any).popupHandle = open(...args));
+    });
+    await openHarness(page, stack);
+
+    const popup = await clickLoginWithPopup(page);
+    await popup.waitForURL(/\/interaction\//);
+    await expect.poll(() => page.evaluate(() => (window as any).popupHandle.closed)).toBe(true);
+    if (lookBack) {
+      // The user looks at the page for a second (two of the SDK's polls), then finishes in the popup.
+      await page.bringToFront();
+      await expect.poll(() => page.evaluate(() => document.hasFocus())).toBe(true);
+      await page.waitForTimeout(1000);
+      await popup.bringToFront();
+    }
+    expect(await outcome(page)).toBeUndefined();
+    await popup.click('#continue');
+    await waitForOutcome(page);
+
+    expect(await outcome(page)).toEqual({ ok: true });
+    expect(stack.auth.counts.token.authorization_code).toBe(1);
+    expect(errors).toEqual([]);
   });
-  await openHarness(page, stack);
-
-  const popup = await clickLoginWithPopup(page);
-  await popup.waitForURL(/\/interaction\//);
-  await expect.poll(() => page.evaluate(() => (window as any).popupHandle.closed)).toBe(true);
-  expect(await outcome(page)).toBeUndefined();
-  await popup.click('#continue');
-  await waitForOutcome(page);
-
-  expect(await outcome(page)).toEqual({ ok: true });
-  expect(stack.auth.counts.token.authorization_code).toBe(1);
-  expect(errors).toEqual([]);
-});
-
-test('with COOP, going back to the page for a moment while the popup stays open is not a close: the login still succeeds', async ({ page, stack }) => {
-  stack.auth.setInteraction({ coop: true, loginPage: 'hold' });
-  const errors = watchErrors(page);
-  await page.addInitScript(() => {
-    const open = window.open.bind(window);
-    window.open = (...args: Parameters<typeof window.open>) => ((window as any).popupHandle = open(...args));
-  });
-  await openHarness(page, stack);
-
-  const popup = await clickLoginWithPopup(page);
-  await popup.waitForURL(/\/interaction\//);
-  await expect.poll(() => page.evaluate(() => (window as any).popupHandle.closed)).toBe(true);
-  // The user looks at the page for a second (two of the SDK's polls), then finishes in the popup.
-  await page.bringToFront();
-  await expect.poll(() => page.evaluate(() => document.hasFocus())).toBe(true);
-  await page.waitForTimeout(1000);
-  expect(await outcome(page)).toBeUndefined();
-  await popup.bringToFront();
-  await popup.click('#continue');
-  await waitForOutcome(page);
-
-  expect(await outcome(page)).toEqual({ ok: true });
-  expect(stack.auth.counts.token.authorization_code).toBe(1);
-  expect(errors).toEqual([]);
-});
+}
 
 test('a popup the user closes on the server page rejects with popup_closed; a second attempt succeeds', async ({ page, stack }) => {
   stack.auth.setInteraction({ loginPage: 'hold' });
