@@ -8,14 +8,24 @@ export function launchChromium() {
   return chromium.launch({ headless: true, ...chromiumLaunchOptions });
 }
 
-/** Waits until the bench page has settled (see pages/common.js) and returns its state. */
-export async function settled(page) {
-  await page.waitForSelector('html[data-bench-state]', { state: 'attached', timeout: SETTLE_TIMEOUT_MS });
-  return page.evaluate(() => ({ state: bench.state, startedAt: bench.startedAt, networkMs: bench.networkMs, authenticatedAt: bench.authenticatedAt, error: bench.error }));
+const SETTLED_PREFIX = 'bench-settled ';
+
+/**
+ * Runs `action` (a navigation, or a call that leads to one) and returns the state the bench page
+ * settles in next (see pages/common.js). The page reports it on the console, so nothing is
+ * evaluated in the page while it is being timed.
+ */
+async function settleAfter(page, action) {
+  const message = page.waitForEvent('console', {
+    predicate: (msg) => msg.text().startsWith(SETTLED_PREFIX),
+    timeout: SETTLE_TIMEOUT_MS,
+  });
+  const [settled] = await Promise.all([message, action()]);
+  return JSON.parse(settled.text().slice(SETTLED_PREFIX.length));
 }
 
-export async function expectState(page, expected) {
-  const result = await settled(page);
+export async function expectState(page, expected, action) {
+  const result = await settleAfter(page, action);
   if (result.state !== expected) {
     throw new Error(`page ${page.url()} settled as "${result.state}", expected "${expected}"${result.error ? `: ${result.error}` : ''}`);
   }
@@ -24,11 +34,11 @@ export async function expectState(page, expected) {
 
 /** Opens the bench page and runs the SDK's login redirect; with `hold`, stops on the unhandled callback URL. */
 export async function login(page, pageUrl, { hold = false } = {}) {
-  await page.goto(pageUrl);
-  await expectState(page, 'anonymous');
-  await page.evaluate((holdCallback) => {
-    if (holdCallback) sessionStorage.setItem('bench-hold', '1');
-    bench.login();
-  }, hold);
-  return expectState(page, hold ? 'held' : 'authenticated');
+  await expectState(page, 'anonymous', () => page.goto(pageUrl));
+  return expectState(page, hold ? 'held' : 'authenticated', () =>
+    page.evaluate((holdCallback) => {
+      if (holdCallback) sessionStorage.setItem('bench-hold', '1');
+      bench.login();
+    }, hold),
+  );
 }

@@ -25,13 +25,11 @@ export function loginCallbackAndReturningUser({ browser, stack, pageUrl }) {
     const page = await context.newPage();
     await login(page, pageUrl, { hold: true });
     let before = snapshot(stack);
-    await page.goto(page.url());
-    const callback = await expectState(page, 'authenticated');
+    const callback = await expectState(page, 'authenticated', () => page.goto(page.url()));
     const callbackRequests = since(before, stack);
 
     before = snapshot(stack);
-    await page.reload();
-    const returning = await expectState(page, 'authenticated');
+    const returning = await expectState(page, 'authenticated', () => page.reload());
     return {
       loginCallback: { ms: callback.authenticatedAt, afterLoadMs: callback.authenticatedAt - callback.startedAt, ownMs: callback.authenticatedAt - callback.startedAt - callback.networkMs, requests: callbackRequests },
       returningUser: { ms: returning.authenticatedAt, requests: since(before, stack) },
@@ -89,8 +87,7 @@ async function signedInTabs(context, stack, pageUrl, count) {
   const tabs = [first];
   for (let i = 1; i < count; i++) {
     const tab = await context.newPage();
-    await tab.goto(pageUrl);
-    await expectState(tab, 'authenticated');
+    await expectState(tab, 'authenticated', () => tab.goto(pageUrl));
     tabs.push(tab);
   }
   return tabs;
