@@ -2,7 +2,7 @@
 // authorization server, API and Chromium. Prints a markdown table and writes bench/results.json.
 // `-- --baseline <git ref>` (repeatable) adds spa-oauth as built at that commit; `-- --only login`
 // times the login callback and the returning user only; `-- --repeat N` takes N page-load runs
-// instead of 9. Any of them writes dist/bench/results.json instead.
+// instead of 21. Any of them writes dist/bench/results.json instead.
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { buildBaseline } from './baseline.mjs';
@@ -22,7 +22,7 @@ const partial = Boolean(args.baseline || args.only || args.repeat);
 
 const SETTINGS = {
   // Page-load timings vary more from run to run than the storm counts do.
-  timingRepetitions: Number(args.repeat ?? 9),
+  timingRepetitions: Number(args.repeat ?? 21),
   // Enough runs to show a failure that comes and goes.
   stormRepetitions: 10,
   apiCalls: 300,
