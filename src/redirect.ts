@@ -58,7 +58,7 @@ export function createRedirectHandler(deps: RedirectDeps) {
         'the "state" in the callback URL does not match a login started by this app; start the login again with login()',
       );
     }
-    const finish = async (): Promise<RedirectResult> => {
+    const exchange = async () => {
       const as = await server.metadata();
       const tokens = await completeLogin(as, config, server.transport, params, tx, await server.dpop(true), server.retakeClock, await server.idTokenCheck());
       // The ID token was minted just now: its iat is the server's clock, readable even when CORS hides Date.
@@ -66,8 +66,11 @@ export function createRedirectHandler(deps: RedirectDeps) {
       // every ID token is checked against the clock again, and a refused one retried with its iat.
       const skew = server.clock.skew;
       if (observeServerTime(server.clock, tokens.claims?.iat) && (config.dpop || server.clock.skew !== skew)) void server.saveMetadata();
+      return tokens;
+    };
+    const finish = async (): Promise<RedirectResult> => {
       const returnTo = sameOriginPath(tx.returnTo, location.origin);
-      await session.start(tokens, { loginState: state!, returnTo });
+      await session.start(exchange(), { loginState: state!, returnTo });
       return { returnTo };
     };
     if (!tx.mode) return finish();

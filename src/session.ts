@@ -120,22 +120,27 @@ export function createSession(deps: SessionDeps) {
       return true;
     },
 
-    /** Stores the session a login produced and tells the other tabs. */
-    async start(tokens: TokenSet, login: { loginState: string; returnTo: string }): Promise<void> {
-      const session = newSession(tokens, login);
+    /**
+     * Stores the session a login produces and tells the other tabs. `tokens` is the code exchange,
+     * already under way: the refresh lock is requested meanwhile, so its wait overlaps the request.
+     */
+    async start(tokens: Promise<TokenSet>, login: { loginState: string; returnTo: string }): Promise<void> {
+      // A failed exchange is thrown under the lock; until the lock is granted it is not unhandled.
+      tokens.catch(() => undefined);
+      let session!: Session;
       // Under the refresh lock: a refresh in flight in another tab first stores its rotated
       // token (and sees it stored), then this login replaces that session.
-      const replaced = await withLock(lockName, () =>
-        record.replace(session).catch(async () => {
+      const replaced = await withLock(lockName, async () => {
+        session = newSession(await tokens, login);
+        return record.replace(session).catch(async () => {
           // IndexedDB refused the write (the store reported it): from now on this session lives
           // in the page's memory, as when IndexedDB cannot be opened. The previous session must
           // not outlive this login, in the other tabs or after a reload.
           await record.remove().catch(() => undefined);
           record = openSessionRecord(openStore('memory', config.namespace), tokenType);
           return record.replace(session);
-        }),
-        deps.store,
-      );
+        });
+      }, deps.store);
       const previous = copy.current;
       startedInMemory = !deps.store.persistent;
       copy.started(session);

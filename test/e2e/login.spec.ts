@@ -98,6 +98,25 @@ test('an error response from the server becomes an OAuthError with its code and 
   expect(stack.auth.counts.token.authorization_code ?? 0).toBe(0);
 });
 
+test('a refused callback while another tab holds the refresh lock rejects with its error once the lock is free, and leaves no unhandled rejection', async ({ page, context, stack }) => {
+  const pageErrors: Error[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error));
+  await openHarness(page, stack);
+  const callback = new URL(await captureCallback(page, stack.app.origin));
+  callback.searchParams.delete('code');
+  callback.searchParams.set('error', 'access_denied');
+  // The login asks for the lock while its code exchange runs; here the exchange fails at once.
+  const other = await context.newPage();
+  await other.goto(`${stack.app.origin}/harness.html`);
+  await other.evaluate((name) => {
+    void navigator.locks.request(name, () => new Promise((resolve) => setTimeout(resolve, 1000)));
+  }, `spa-oauth:${stack.auth.issuer}/:${stack.auth.clientId}`);
+  await page.goto(callback.href);
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('access_denied');
+  expect(pageErrors).toEqual([]);
+});
+
 test("the server's own error (prompt=none without a session) reaches the app with its code", async ({ page, stack }) => {
   await loginOnHarness(page, stack, {}, { prompt: 'none' });
   expect(await page.evaluate(() => (window as any).bootError?.code)).toBe('login_required');
