@@ -127,12 +127,11 @@ export function createSession(deps: SessionDeps) {
     async start(tokens: Promise<TokenSet>, login: { loginState: string; returnTo: string }): Promise<void> {
       // A failed exchange is thrown under the lock; until the lock is granted it is not unhandled.
       tokens.catch(() => undefined);
-      let session!: Session;
       // Under the refresh lock: a refresh in flight in another tab first stores its rotated
       // token (and sees it stored), then this login replaces that session.
-      const replaced = await withLock(lockName, async () => {
-        session = newSession(await tokens, login);
-        return record.replace(session).catch(async () => {
+      const { session, replaced } = await withLock(lockName, async () => {
+        const session = newSession(await tokens, login);
+        const replaced = await record.replace(session).catch(async () => {
           // IndexedDB refused the write (the store reported it): from now on this session lives
           // in the page's memory, as when IndexedDB cannot be opened. The previous session must
           // not outlive this login, in the other tabs or after a reload.
@@ -140,6 +139,7 @@ export function createSession(deps: SessionDeps) {
           record = openSessionRecord(openStore('memory', config.namespace), tokenType);
           return record.replace(session);
         });
+        return { session, replaced };
       }, deps.store);
       const previous = copy.current;
       startedInMemory = !deps.store.persistent;
